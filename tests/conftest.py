@@ -1,0 +1,72 @@
+"""Test-wide wiring.
+
+Tests marked ``postgres``, ``redis`` or ``browser`` need a real PostgreSQL
+(``DATABASE_URL``), Redis (``REDIS_URL``) or Debian's Chromium. Without them
+they are skipped with the reason; with ``MOTCUA_REQUIRE_SERVICES=1`` (set by
+``.ci/run``) a missing service fails the test instead, so CI can never pass by
+skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE = os.environ.get("MOTCUA_REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres":
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            return "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    elif marker == "redis":
+        if not os.environ.get("REDIS_URL"):
+            return "needs Redis: set REDIS_URL=redis://…"
+    elif marker == "browser" and not os.path.exists(CHROMIUM):
+        return "needs Debian's Chromium (apt-get install chromium) or CHROMIUM_PATH"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _missing(marker)
+        if reason is None:
+            continue
+        if REQUIRE:
+            pytest.fail(f"MOTCUA_REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    return [
+        f"motcua: database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"channel layer={settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+        f"require services={REQUIRE}"
+    ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """PBKDF2's deliberate slowness is for production, not for tests."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the 34 provinces and 3,321 communes once per test database."""
+    from procedures.services import divisions_load
+
+    with django_db_blocker.unblock():
+        divisions_load()
