@@ -1,0 +1,43 @@
+"""Parsing helpers shared by the workflows API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from config.errors import ValidationFailed
+
+_SPACE_OFFSET = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+
+
+def parse_aware_datetime(raw: str | None, *, field: str) -> dt.datetime:
+    """An ISO 8601 datetime *with* its UTC offset.
+
+    A ``+`` left unencoded in a query string arrives as a space
+    (``…T10:00:00 07:00``); that is read as ``+07:00`` rather than refused.
+    """
+    if raw is None or raw == "":
+        raise ValidationFailed(
+            f"Thiếu tham số {field} (ngày giờ ISO 8601 có múi giờ, ví dụ 2026-02-13T10:00:00+07:00).",
+            code="required",
+            field=field,
+        )
+    text = raw.strip()
+    match = _SPACE_OFFSET.match(text)
+    if match:
+        text = f"{match[1]}+{match[2]}"
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"Tham số {field} không phải ngày giờ ISO 8601 hợp lệ: «{raw}».",
+            code="invalid_datetime",
+            field=field,
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(
+            f"Tham số {field} phải kèm múi giờ, ví dụ «{text}+07:00».",
+            code="naive_datetime",
+            field=field,
+        )
+    return value

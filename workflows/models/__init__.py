@@ -1,0 +1,43 @@
+from .calendar import CalendarOverride, OverrideKind, OverrideScope
+from .deadlines import Clock, ClockEvent, ClockEventKind, ClockKind, ClockState
+from .dossiers import (
+    ENDED_STATUSES,
+    FINAL_STATUSES,
+    Dossier,
+    DossierEvent,
+    DossierSequence,
+    DossierStatus,
+    Extension,
+    Handover,
+    Rating,
+    RatingScore,
+    ReturnMethod,
+    SupplementRequest,
+    SupplementStage,
+    Timeliness,
+)
+
+__all__ = [
+    "ENDED_STATUSES",
+    "FINAL_STATUSES",
+    "CalendarOverride",
+    "Clock",
+    "ClockEvent",
+    "ClockEventKind",
+    "ClockKind",
+    "ClockState",
+    "Dossier",
+    "DossierEvent",
+    "DossierSequence",
+    "DossierStatus",
+    "Extension",
+    "Handover",
+    "OverrideKind",
+    "OverrideScope",
+    "Rating",
+    "RatingScore",
+    "ReturnMethod",
+    "SupplementRequest",
+    "SupplementStage",
+    "Timeliness",
+]

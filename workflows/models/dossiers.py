@@ -1,0 +1,369 @@
+"""Dossiers and everything recorded about them.
+
+A dossier's ``status`` is written only through the ``viewflow.fsm`` machine in
+``workflows.lifecycle``; the rows hanging off a dossier (handovers, supplement
+requests, the extension, history events) are appended by services and never
+rewritten — except a handover's completion and a supplement request's
+completion, which fill in fields that were empty.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from procedures.models import (
+    Agency,
+    Channel,
+    Procedure,
+    ProcedureVersion,
+    ServiceCentre,
+    Unit,
+)
+
+from .deadlines import Clock
+
+
+class DossierStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Chờ tiếp nhận")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang giải quyết")
+    AWAITING_SUPPLEMENT = "awaiting_supplement", _("Chờ bổ sung")
+    RESULT_READY = "result_ready", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REFUSED = "refused", _("Từ chối")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    CLOSED = "closed", _("Dừng giải quyết")
+
+
+FINAL_STATUSES = {
+    DossierStatus.RETURNED,
+    DossierStatus.REFUSED,
+    DossierStatus.WITHDRAWN,
+    DossierStatus.CLOSED,
+}
+#: Statuses in which processing has ended (Decision 766: NgayKetThucXuLy is set).
+ENDED_STATUSES = FINAL_STATUSES | {DossierStatus.RESULT_READY}
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class ReturnMethod(models.TextChoices):
+    COUNTER = "counter", _("Tại quầy")
+    POST = "post", _("Qua bưu chính")
+    ELECTRONIC = "electronic", _("Trực tuyến")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
+    centre = models.ForeignKey(
+        ServiceCentre,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("trung tâm"),
+    )
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
+    version = models.ForeignKey(
+        ProcedureVersion,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("phiên bản thủ tục áp dụng"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("cơ quan giải quyết"),
+    )
+    reception_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("bộ phận tiếp nhận")
+    )
+    channel = models.CharField(_("kênh"), max_length=20, choices=Channel.choices)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=30,
+        choices=DossierStatus.choices,
+        default=DossierStatus.SUBMITTED,
+        db_index=True,
+    )
+    status_before_supplement = models.CharField(max_length=30, blank=True)
+
+    applicant_name = models.CharField(_("họ tên người nộp"), max_length=150)
+    applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=12)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=15)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    documents = models.JSONField(_("giấy tờ đã nộp"), default=list, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    submitted_at = models.DateTimeField(_("nộp lúc"))
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("kết thúc xử lý lúc"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("người tiếp nhận"),
+    )
+
+    clock = models.OneToOneField(
+        Clock,
+        on_delete=models.PROTECT,
+        related_name="dossier",
+        null=True,
+        blank=True,
+        verbose_name=_("thời hạn"),
+    )
+    process = models.OneToOneField(
+        Process, on_delete=models.PROTECT, related_name="dossier", null=True, blank=True
+    )
+    current_handover = models.OneToOneField(
+        "Handover", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    #: The steps and performing units resolved at receipt from the procedure
+    #: version in force: [{order, name, role, budget_hours, unit}], then the
+    #: return step at the desk. The flow walks it; it never changes afterwards.
+    route = models.JSONField(default=list, blank=True)
+    current_step = models.PositiveSmallIntegerField(default=0)
+
+    timeliness = models.CharField(
+        _("kết quả đúng hạn"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    result = models.CharField(_("kết quả"), max_length=500, blank=True)
+    return_method = models.CharField(
+        _("hình thức trả"), max_length=20, choices=ReturnMethod.choices, blank=True
+    )
+    stop_reason = models.CharField(_("lý do dừng/từ chối/rút"), max_length=1000, blank=True)
+
+    tracking_pin_hash = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    events_count = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        ordering = ["-submitted_at", "-pk"]
+        permissions = [
+            ("receive_dossier", _("Tiếp nhận, trả kết quả hồ sơ")),
+            ("handle_dossier", _("Xử lý hồ sơ")),
+            ("approve_dossier", _("Phê duyệt hồ sơ")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="dossier_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(applicant_id_number__regex=r"^[0-9]{12}$"),
+                name="dossier_id_number_12_digits",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "status"], name="dossier_centre_status_idx"),
+            models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DossierSequence(models.Model):
+    """The last number given at a centre on a day (Decree 118, Art. 28)."""
+
+    centre = models.ForeignKey(ServiceCentre, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "day"], name="one_sequence_per_centre_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day.isoformat()} #{self.last}"
+
+
+class SupplementStage(models.TextChoices):
+    RECEPTION = "reception", _("Khi tiếp nhận")
+    APPRAISAL = "appraisal", _("Sau thẩm định")
+
+
+class SupplementRequest(models.Model):
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="supplement_requests"
+    )
+    stage = models.CharField(_("giai đoạn"), max_length=20, choices=SupplementStage.choices)
+    reason = models.CharField(_("lý do"), max_length=1000)
+    items = models.JSONField(_("giấy tờ cần bổ sung"), default=list)
+    requested_at = models.DateTimeField(_("yêu cầu lúc"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    deadline = models.DateTimeField(_("hạn bổ sung"))
+    within_three_working_days = models.BooleanField(null=True)
+    completed_at = models.DateTimeField(_("bổ sung lúc"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("dừng do không bổ sung lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu bổ sung")
+        verbose_name_plural = _("yêu cầu bổ sung")
+        ordering = ["dossier", "requested_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                name="supplement_open_deadline_idx",
+                condition=Q(completed_at__isnull=True, closed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.get_stage_display()} {self.requested_at:%d/%m/%Y}"
+
+
+class Extension(models.Model):
+    """The one apology and new appointment (Decree 118, Art. 19(6))."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="extension")
+    reason = models.CharField(_("lý do"), max_length=1000)
+    previous_due_at = models.DateTimeField(_("hạn cũ"))
+    new_due_at = models.DateTimeField(_("hạn mới"))
+    requested_at = models.DateTimeField(_("lúc"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    timely = models.BooleanField(
+        _("trước hạn ít nhất 1 ngày làm việc"),
+        help_text=_("Văn bản xin lỗi phải được ban hành trước hạn ít nhất 1 ngày làm việc."),
+    )
+
+    class Meta:
+        verbose_name = _("văn bản xin lỗi và hẹn lại")
+        verbose_name_plural = _("văn bản xin lỗi và hẹn lại")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} → {self.new_due_at:%d/%m/%Y %H:%M}"
+
+
+class Handover(models.Model):
+    """One row of the handover control sheet (Circular 03/2025, form 06):
+    ``from`` handed the dossier to ``to`` at ``handed_at``; ``to`` had until
+    ``due_at`` for its step and completed it at ``completed_at``."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="handovers")
+    seq = models.PositiveSmallIntegerField()
+    step_order = models.PositiveSmallIntegerField(help_text=_("0 = trả kết quả"))
+    step_name = models.CharField(_("bước"), max_length=200)
+    step_role = models.CharField(max_length=20)
+    budget_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    from_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    to_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    handed_at = models.DateTimeField(_("giao lúc"))
+    claimed_at = models.DateTimeField(_("nhận xử lý lúc"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hạn của bước"), null=True)
+    completed_at = models.DateTimeField(_("hoàn thành lúc"), null=True, blank=True)
+    verdict = models.CharField(max_length=10, choices=Timeliness.choices, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=1000, blank=True)
+    clock = models.OneToOneField(Clock, on_delete=models.PROTECT, related_name="handover")
+    task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="handover", null=True)
+
+    class Meta:
+        verbose_name = _("bàn giao")
+        verbose_name_plural = _("phiếu kiểm soát quá trình giải quyết")
+        ordering = ["dossier", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="handover_seq_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["to_unit", "handed_at"],
+                name="handover_open_queue_idx",
+                condition=Q(completed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.step_name}"
+
+
+class DossierEvent(models.Model):
+    """The dossier's history: append-only and hash-chained.
+
+    ``hash = sha256(prev_hash + canonical_json({seq, kind, at, actor, data}))``,
+    so rewriting or deleting an event breaks every later hash. On PostgreSQL a
+    trigger also refuses UPDATE and DELETE on this table.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = _("lịch sử hồ sơ")
+        ordering = ["dossier", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise RuntimeError("Dossier history is append-only: events are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Dossier history is append-only: events are never deleted.")
+
+
+class RatingScore(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+    SATISFIED = "satisfied", _("Hài lòng")
+    DISSATISFIED = "dissatisfied", _("Không hài lòng")
+
+
+class Rating(models.Model):
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="rating")
+    score = models.CharField(max_length=20, choices=RatingScore.choices)
+    comment = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("đánh giá")
+        verbose_name_plural = _("đánh giá")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.score}"

@@ -1,0 +1,1 @@
+"""Everything in ``workflows`` that reads."""

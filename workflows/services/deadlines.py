@@ -1,0 +1,170 @@
+"""The deadline ledger in the database: open a clock, append events, and
+recompute open clocks when the calendar changes.
+
+Callers hold the transaction and have locked the row that owns the clock
+(a dossier); ``clock_append`` also locks the clock row itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from config.errors import Conflict, ValidationFailed
+from procedures.models import ServiceCentre
+from workflows import ledger
+from workflows.models import Clock, ClockEvent, ClockEventKind, ClockKind, ClockState
+from workflows.selectors.calendar import centre_calendar
+from workflows.worktime import WorkingCalendar, WorktimeError, parse_duration
+
+#: Events that change the clock; "recalculate" rows only record a new due time.
+FOLDED = {"start", "pause", "resume", "restart", "extend", "end"}
+
+
+def clock_open(*, kind: str, centre: ServiceCentre, budget: str) -> Clock:
+    try:
+        parse_duration(budget)
+    except WorktimeError as e:
+        raise ValidationFailed(str(e), code=e.code, field="budget") from e
+    if kind not in ClockKind.values:
+        raise ValidationFailed(f"Loại đồng hồ không hợp lệ: {kind}.", field="kind")
+    return Clock.objects.create(kind=kind, centre=centre, budget=budget)
+
+
+def ledger_events(events: Iterable[ClockEvent]) -> list[ledger.ClockEvent]:
+    return [
+        ledger.ClockEvent(kind=e.kind, at=e.at, reason=e.reason, new_due_at=e.new_due_at)
+        for e in events
+        if e.kind in FOLDED
+    ]
+
+
+def clock_fold(
+    clock: Clock,
+    *,
+    events: list[ClockEvent] | None = None,
+    calendar: WorkingCalendar | None = None,
+    as_of: dt.datetime | None = None,
+) -> ledger.ClockState:
+    """The clock's state derived from its ledger (the source of truth)."""
+    if events is None:
+        events = list(clock.events.order_by("seq"))
+    if calendar is None:
+        calendar = centre_calendar(clock.centre)
+    return ledger.fold(
+        budget=clock.budget, events=ledger_events(events), calendar=calendar, as_of=as_of
+    )
+
+
+def _cache(clock: Clock, state: ledger.ClockState) -> None:
+    clock.state = state.state
+    clock.started_at = state.started_at
+    clock.first_due_at = state.first_due_at
+    clock.appointment_due_at = state.appointment_due_at
+    clock.due_at = state.due_at
+    clock.ended_at = state.ended_at
+    clock.extended = state.extended
+
+
+_CACHE_FIELDS = [
+    "state",
+    "started_at",
+    "first_due_at",
+    "appointment_due_at",
+    "due_at",
+    "ended_at",
+    "extended",
+    "events_count",
+]
+
+
+def clock_append(
+    *,
+    clock: Clock,
+    kind: str,
+    at: dt.datetime,
+    actor=None,
+    reason: str = "",
+    new_due_at: dt.datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+    events: list[ClockEvent] | None = None,
+) -> ledger.ClockState:
+    """Append one event; refuse it (nothing written) if the ledger forbids it.
+
+    ``events`` may pass the clock's existing events when the caller already
+    loaded them (saves a query); they must be complete and in order.
+    """
+    if kind not in FOLDED:
+        raise ValidationFailed(f"Sự kiện thời hạn không hợp lệ: {kind}.", field="kind")
+    if events is None:
+        events = list(clock.events.order_by("seq"))
+    calendar = calendar or centre_calendar(clock.centre)
+    new = ClockEvent(
+        clock=clock,
+        seq=clock.events_count + 1,
+        kind=kind,
+        at=at,
+        reason=reason[:500],
+        new_due_at=new_due_at,
+        actor=actor,
+    )
+    try:
+        state = ledger.fold(
+            budget=clock.budget,
+            events=ledger_events([*events, new]),
+            calendar=calendar,
+            as_of=at,
+        )
+    except ledger.LedgerError as e:
+        raise Conflict(str(e), code=e.code) from e
+    except WorktimeError as e:
+        raise ValidationFailed(str(e), code=e.code) from e
+    new.due_at = state.due_at
+    new.save()
+    events.append(new)
+    clock.events_count = new.seq
+    _cache(clock, state)
+    clock.save(update_fields=_CACHE_FIELDS)
+    return state
+
+
+def clocks_recalculate(*, centres: list[ServiceCentre], reason: str, at: dt.datetime) -> int:
+    """Re-fold every open clock of these centres with their current calendars
+    and record, with ``reason``, each due time that moved. Returns how many moved."""
+    moved = 0
+    by_centre = {c.pk: c for c in centres}
+    open_clocks = list(
+        Clock.objects.filter(
+            centre_id__in=by_centre, state__in=[ClockState.RUNNING, ClockState.PAUSED]
+        ).order_by("pk")
+    )
+    events: dict[int, list[ClockEvent]] = defaultdict(list)
+    for event in ClockEvent.objects.filter(clock__in=open_clocks).order_by("clock_id", "seq"):
+        events[event.clock_id].append(event)
+    calendars = {pk: centre_calendar(c) for pk, c in by_centre.items()}
+    with transaction.atomic():
+        for clock in open_clocks:
+            state = clock_fold(clock, events=events[clock.pk], calendar=calendars[clock.centre_id])
+            if (state.due_at, state.appointment_due_at) == (
+                clock.due_at,
+                clock.appointment_due_at,
+            ):
+                continue
+            locked = Clock.objects.select_for_update().get(pk=clock.pk)
+            seq = locked.events_count + 1
+            ClockEvent.objects.create(
+                clock=locked,
+                seq=seq,
+                kind=ClockEventKind.RECALCULATE,
+                at=at,
+                reason=reason[:500],
+                due_at=state.due_at,
+            )
+            locked.events_count = seq
+            _cache(locked, state)
+            locked.save(update_fields=_CACHE_FIELDS)
+            moved += 1
+    return moved
