@@ -26,7 +26,9 @@ def now() -> dt.datetime:
     frozen_at = _override.get()
     if frozen_at is not None:
         return frozen_at
-    return timezone.now()
+    # Whole seconds: the working-time arithmetic counts seconds, so every
+    # recorded moment and every due time share one resolution.
+    return timezone.now().replace(microsecond=0)
 
 
 def local_now() -> dt.datetime:

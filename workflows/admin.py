@@ -122,3 +122,107 @@ class ClockAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------------------
+# Dossiers: read-only; every change goes through the services.
+# ---------------------------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+from django.utils.html import format_html, format_html_join  # noqa: E402
+
+from workflows.models import Dossier, DossierEvent, Handover  # noqa: E402
+from workflows.selectors.dossiers import dossiers_visible_to  # noqa: E402
+from workflows.views import FORMS  # noqa: E402
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HandoverInline(ReadOnlyInline):
+    model = Handover
+    verbose_name_plural = "Phiếu kiểm soát quá trình giải quyết"
+    fields = [
+        "seq",
+        "step_name",
+        "from_unit",
+        "from_officer",
+        "to_unit",
+        "to_officer",
+        "handed_at",
+        "due_at",
+        "completed_at",
+        "verdict",
+        "note",
+    ]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = DossierEvent
+    verbose_name_plural = "Lịch sử (chỉ thêm, có chuỗi băm)"
+    fields = ["seq", "kind", "at", "actor_name", "data", "hash"]
+    readonly_fields = fields
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "procedure",
+        "applicant_name",
+        "status",
+        "received_at",
+        "due",
+        "timeliness",
+    ]
+    list_filter = ["status", "channel", "timeliness", "centre"]
+    search_fields = ["code", "applicant_name", "applicant_id_number", "applicant_phone"]
+    list_select_related = ["procedure", "clock", "centre"]
+    date_hierarchy = "submitted_at"
+    inlines = [HandoverInline, EventInline]
+    exclude = ["tracking_pin_hash", "request_fingerprint", "last_hash", "route", "process"]
+    readonly_fields = ["forms"]
+
+    @admin.display(description="Hạn hiện tại", ordering="clock__due_at")
+    def due(self, obj):
+        return obj.clock.due_at if obj.clock_id else None
+
+    @admin.display(description="Mẫu in")
+    def forms(self, obj):
+        return format_html_join(
+            " · ",
+            '<a href="{}" target="_blank">Mẫu {} – {}</a>',
+            (
+                (reverse("dossier_pages:form", args=[obj.code, no]), no, name)
+                for no, name in FORMS.items()
+            ),
+        ) or format_html("–")
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields if f.name not in self.exclude]
+        return ["forms", *names]
+
+    def get_queryset(self, request):
+        return dossiers_visible_to(request.user).select_related("procedure", "clock", "centre")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows.api import calendar
+from workflows.api import calendar, dossiers, tracking
 
 app_name = "workflows"
 
@@ -12,4 +12,12 @@ urlpatterns = [
         calendar.CalendarOverrideDetailView.as_view(),
         name="override-detail",
     ),
+    path("dossiers/", dossiers.DossierListView.as_view(), name="dossier-list"),
+    path("dossiers/<str:code>/", dossiers.DossierDetailView.as_view(), name="dossier-detail"),
+    *[
+        path(f"dossiers/<str:code>/{action}/", view.as_view(), name=f"dossier-{action}")
+        for action, view in dossiers.ACTION_VIEWS.items()
+    ],
+    path("track/<str:code>/", tracking.TrackView.as_view(), name="track"),
+    path("track/<str:code>/rating/", tracking.RatingView.as_view(), name="track-rating"),
 ]

@@ -34,6 +34,36 @@ def clock_open(*, kind: str, centre: ServiceCentre, budget: str) -> Clock:
     return Clock.objects.create(kind=kind, centre=centre, budget=budget)
 
 
+def clock_start(
+    *,
+    kind: str,
+    centre: ServiceCentre,
+    budget: str,
+    at: dt.datetime,
+    actor=None,
+    calendar: WorkingCalendar | None = None,
+) -> tuple[Clock, ledger.ClockState]:
+    """Open a clock already started at ``at``: one INSERT for the clock (its
+    cache filled from the fold) and one for its ``start`` event."""
+    calendar = calendar or centre_calendar(centre)
+    try:
+        state = ledger.fold(
+            budget=budget,
+            events=[ledger.ClockEvent(kind="start", at=at)],
+            calendar=calendar,
+            as_of=at,
+        )
+    except WorktimeError as e:
+        raise ValidationFailed(str(e), code=e.code, field="budget") from e
+    clock = Clock(kind=kind, centre=centre, budget=budget, events_count=1)
+    _cache(clock, state)
+    clock.save(force_insert=True)
+    ClockEvent.objects.create(
+        clock=clock, seq=1, kind="start", at=at, due_at=state.due_at, actor=actor
+    )
+    return clock, state
+
+
 def ledger_events(events: Iterable[ClockEvent]) -> list[ledger.ClockEvent]:
     return [
         ledger.ClockEvent(kind=e.kind, at=e.at, reason=e.reason, new_due_at=e.new_due_at)

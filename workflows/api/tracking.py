@@ -1,0 +1,146 @@
+"""Public tracking by dossier code and PIN, and the citizen's rating."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import DomainError, NotFound
+from procedures.api import ProblemSerializer
+from workflows.models import RatingScore
+from workflows.selectors.dossiers import dossier_for_tracking, tracking
+from workflows.services.common import pin_hash, pin_matches
+from workflows.services.endings import dossier_rate
+
+MAX_FAILURES = 10
+WINDOW_SECONDS = 600
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    default_code = "too_many_attempts"
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _failures_key(address: str) -> str:
+    return f"track-failures:{address}"
+
+
+def check_pin(*, code: str, pin: str, address: str):
+    """The dossier if code and PIN match; the same 404 for an unknown code
+    and a wrong PIN; 429 after 10 failures from one address in 10 minutes."""
+    key = _failures_key(address)
+    if (cache.get(key) or 0) >= MAX_FAILURES:
+        raise TooManyAttempts(
+            "Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút.",
+            extra={"retry_after": WINDOW_SECONDS},
+        )
+    dossier = dossier_for_tracking(code)
+    if dossier is None:
+        # Hash anyway, so an unknown code and a wrong PIN take the same time.
+        pin_hash(code, pin or "")
+        matched = False
+    else:
+        matched = pin_matches(dossier, pin)
+    if not matched:
+        if cache.add(key, 1, WINDOW_SECONDS) is False:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, WINDOW_SECONDS)
+        raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.", code="not_found")
+    return dossier
+
+
+_PIN = OpenApiParameter(
+    "pin", str, required=True, description="Mã tra cứu 6 số trên giấy tiếp nhận"
+)
+
+TimelineEntry = inline_serializer(
+    "TimelineEntry",
+    {
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+        "at": serializers.DateTimeField(),
+    },
+)
+
+
+class TrackingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    procedure_name = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+    timeline = serializers.ListField(child=serializers.DictField())
+    applicant_name = serializers.CharField(help_text="Đã che, ví dụ «Nguyễn V*** A**»")
+    supplement_items = serializers.ListField(child=serializers.CharField())
+    can_rate = serializers.BooleanField()
+
+
+class TrackView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Công dân tra cứu hồ sơ (không cần đăng nhập)",
+        parameters=[_PIN],
+        responses={200: TrackingSerializer, 404: ProblemSerializer, 429: ProblemSerializer},
+        tags=["tracking"],
+    )
+    def get(self, request, code: str):
+        dossier = check_pin(
+            code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
+        )
+        return Response(tracking(dossier))
+
+
+class RatingSerializer(serializers.Serializer):
+    score = serializers.ChoiceField(
+        choices=RatingScore.choices,
+        error_messages={
+            "invalid_choice": "Mức đánh giá phải là very_satisfied, satisfied hoặc dissatisfied."
+        },
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class RatingView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Công dân đánh giá sự hài lòng (một lần, sau khi nhận kết quả)",
+        parameters=[_PIN],
+        request=RatingSerializer,
+        responses={
+            201: inline_serializer(
+                "RatingCreated",
+                {"score": serializers.CharField(), "comment": serializers.CharField()},
+            ),
+            404: ProblemSerializer,
+            409: ProblemSerializer,
+            429: ProblemSerializer,
+        },
+        tags=["tracking"],
+    )
+    def post(self, request, code: str):
+        dossier = check_pin(
+            code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
+        )
+        data = RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = dossier_rate(code=dossier.code, **data.validated_data)
+        return Response(
+            {"score": rating.score, "comment": rating.comment}, status=status.HTTP_201_CREATED
+        )

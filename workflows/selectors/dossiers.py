@@ -1,0 +1,460 @@
+"""Reading dossiers: who may see what, what may be done now, and the shapes
+the API and the pages show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from config.clock import LOCAL_TZ
+from config.errors import NotFound, PermissionDenied
+from procedures.models import Officer, Role
+from workflows.lifecycle import transitions_from
+from workflows.models import (
+    ENDED_STATUSES,
+    ClockEvent,
+    Dossier,
+    DossierEvent,
+    DossierStatus,
+    Handover,
+    SupplementRequest,
+    SupplementStage,
+)
+
+# ---------------------------------------------------------------------------
+# Visibility
+# ---------------------------------------------------------------------------
+
+
+def _officer(user) -> Officer | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.officer
+    except Officer.DoesNotExist:
+        return None
+
+
+def visibility_filter(user) -> Q | None:
+    """``None`` means everything; otherwise the dossiers the user may see."""
+    if user is not None and getattr(user, "is_superuser", False):
+        return None
+    officer = _officer(user)
+    if officer is None:
+        return Q(pk__in=[])
+    if officer.role == Role.ADMINISTRATOR:
+        return None
+    centres = list(officer.centres.values_list("pk", flat=True))
+    if officer.role in (Role.MANAGER, Role.RECEIVER):
+        return Q(centre_id__in=centres)
+    if officer.unit_id is None:
+        return Q(pk__in=[])
+    return Q(agency_id=officer.unit.agency_id)
+
+
+def dossiers_visible_to(user) -> QuerySet[Dossier]:
+    qs = Dossier.objects.all()
+    condition = visibility_filter(user)
+    return qs if condition is None else qs.filter(condition)
+
+
+def can_see(user, dossier: Dossier) -> bool:
+    condition = visibility_filter(user)
+    return condition is None or Dossier.objects.filter(condition, pk=dossier.pk).exists()
+
+
+# ---------------------------------------------------------------------------
+# Listing
+# ---------------------------------------------------------------------------
+
+LIST_RELATED = [
+    "procedure",
+    "centre",
+    "clock",
+    "current_handover__to_unit",
+    "current_handover__to_officer",
+    "current_handover__clock",
+]
+
+
+def dossiers_list(
+    *,
+    user,
+    at: dt.datetime,
+    status: str | None = None,
+    centre: str | None = None,
+    procedure: str | None = None,
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    q: str | None = None,
+) -> QuerySet[Dossier]:
+    qs = dossiers_visible_to(user).select_related(*LIST_RELATED)
+    if status:
+        qs = qs.filter(status__in=[s for s in status.split(",") if s])
+    if centre:
+        qs = qs.filter(centre__code=centre)
+    if procedure:
+        qs = qs.filter(procedure__code=procedure)
+    if overdue is True:
+        qs = qs.filter(clock__state="running", clock__due_at__lt=at).exclude(
+            status__in=ENDED_STATUSES
+        )
+    elif overdue is False:
+        qs = qs.exclude(clock__state="running", clock__due_at__lt=at)
+    if assigned_to_me:
+        qs = qs.filter(
+            current_handover__to_officer=user, current_handover__completed_at__isnull=True
+        )
+    if q:
+        q = q.strip()
+        qs = qs.filter(
+            Q(code__icontains=q)
+            | Q(applicant_name__icontains=q)
+            | Q(applicant_id_number=q)
+            | Q(applicant_phone=q)
+        )
+    return qs.order_by("-submitted_at", "-pk")
+
+
+# ---------------------------------------------------------------------------
+# Allowed actions
+# ---------------------------------------------------------------------------
+
+
+def allowed_actions(dossier: Dossier, user, at: dt.datetime | None = None) -> list[str]:
+    """What can be done now, by this user (or by anyone, when ``user`` is None)."""
+
+    actions = transitions_from(dossier.status)
+    handover = dossier.current_handover
+    open_step = handover is not None and handover.completed_at is None
+    is_return = open_step and handover.step_role == "return"
+    task = handover.task if open_step else None
+    result = []
+    for action in actions:
+        if action in ("claim", "assign") and (not open_step or is_return):
+            continue
+        if action == "claim" and task is not None and task.owner_id is not None:
+            continue
+        if action == "advance" and (task is None or task.owner_id is None):
+            continue
+        if action == "extend" and (dossier.clock is None or dossier.clock.extended):
+            continue
+        if (
+            action == "request-supplement"
+            and dossier.status in (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
+            and _appraisal_requested(dossier)
+        ):
+            continue
+        if action == "refuse" and dossier.status == DossierStatus.AWAITING_SUPPLEMENT:
+            continue
+        if action == "close" and at is not None and not _supplement_overdue(dossier, at):
+            continue
+        if user is not None and not _may(user, action, dossier, handover, task):
+            continue
+        result.append(action)
+    return result
+
+
+def _appraisal_requested(dossier: Dossier) -> bool:
+    cached = getattr(dossier, "_prefetched_objects_cache", {}).get("supplement_requests")
+    if cached is not None:
+        return any(r.stage == SupplementStage.APPRAISAL for r in cached)
+    return dossier.supplement_requests.filter(stage=SupplementStage.APPRAISAL).exists()
+
+
+def _supplement_overdue(dossier: Dossier, at: dt.datetime) -> bool:
+    cached = getattr(dossier, "_prefetched_objects_cache", {}).get("supplement_requests")
+    requests = (
+        cached if cached is not None else list(SupplementRequest.objects.filter(dossier=dossier))
+    )
+    return any(
+        r.completed_at is None and r.closed_at is None and r.deadline <= at for r in requests
+    )
+
+
+def _may(user, action: str, dossier: Dossier, handover, task) -> bool:
+    from workflows.services import common as c
+
+    if c.is_super(user):
+        return True
+    officer = _officer(user)
+    if officer is None:
+        return False
+    receiver = c.is_receiver_at(user, dossier.centre)
+    manager = c.is_manager_at(user, dossier.centre)
+    agency = c.in_agency(user, dossier)
+    in_step_unit = handover is not None and officer.unit_id == handover.to_unit_id
+    if action in ("accept", "supplement", "withdraw"):
+        return receiver
+    if action == "claim":
+        return in_step_unit
+    if action == "assign":
+        return manager or (officer.role == Role.APPROVER and agency)
+    if action == "advance":
+        return task is not None and task.owner_id == user.pk
+    if action == "request-supplement":
+        return receiver or manager or in_step_unit
+    if action == "extend":
+        return agency or manager or receiver
+    if action == "refuse":
+        return receiver or agency
+    if action == "close":
+        return receiver or manager
+    if action == "return":
+        return receiver or in_step_unit
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Detail
+# ---------------------------------------------------------------------------
+
+
+def dossier_for_display(*, code: str, user) -> Dossier:
+    dossier = (
+        Dossier.objects.select_related(
+            *LIST_RELATED,
+            "current_handover__task",
+            "extension",
+            "agency",
+            "reception_unit",
+        )
+        .prefetch_related(
+            Prefetch(
+                "handovers",
+                queryset=Handover.objects.select_related(
+                    "from_unit", "from_officer", "to_unit", "to_officer"
+                ).order_by("seq"),
+            ),
+            Prefetch("events", queryset=DossierEvent.objects.order_by("seq")),
+            Prefetch("supplement_requests", queryset=SupplementRequest.objects.order_by("pk")),
+            Prefetch("clock__events", queryset=ClockEvent.objects.order_by("seq")),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown_dossier")
+    if user is not None and not can_see(user, dossier):
+        raise PermissionDenied("Bạn không có quyền xem hồ sơ này.", code="permission_denied")
+    return dossier
+
+
+def local(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(LOCAL_TZ).isoformat() if moment else None
+
+
+def is_overdue(dossier: Dossier, at: dt.datetime) -> bool:
+    clock = dossier.clock
+    return bool(
+        clock is not None
+        and dossier.status not in ENDED_STATUSES
+        and clock.state == "running"
+        and clock.due_at is not None
+        and clock.due_at < at
+    )
+
+
+def current_task(dossier: Dossier) -> dict[str, Any] | None:
+    h = dossier.current_handover
+    if h is None or h.completed_at is not None:
+        return None
+    return {
+        "step": h.step_name,
+        "role": h.step_role,
+        "unit": {"id": h.to_unit_id, "name": h.to_unit.name},
+        "assignee": _user(h.to_officer),
+        "handed_at": local(h.handed_at),
+        "started_at": local(h.claimed_at),
+        "due_at": local(h.clock.due_at if h.clock_id else h.due_at),
+    }
+
+
+def _user(user) -> dict[str, str] | None:
+    if user is None:
+        return None
+    try:
+        name = user.officer.full_name
+    except Officer.DoesNotExist:
+        name = user.get_full_name() or user.get_username()
+    return {"username": user.get_username(), "full_name": name}
+
+
+def summary(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
+    clock = dossier.clock
+    return {
+        "code": dossier.code,
+        "status": dossier.status,
+        "status_label": str(dossier.get_status_display()),
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},
+        "centre": {"code": dossier.centre.code, "name": dossier.centre.name},
+        "channel": dossier.channel,
+        "applicant": {"full_name": dossier.applicant_name},
+        "submitted_at": local(dossier.submitted_at),
+        "received_at": local(dossier.received_at),
+        "due_at": local(clock.due_at if clock else None),
+        "original_due_at": local(clock.appointment_due_at if clock else None),
+        "ended_at": local(dossier.ended_at),
+        "returned_at": local(dossier.returned_at),
+        "timeliness": dossier.timeliness or None,
+        "overdue": is_overdue(dossier, at),
+        "current_task": current_task(dossier),
+    }
+
+
+def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
+    body = summary(dossier, at=at)
+    clock = dossier.clock
+    ext = getattr(dossier, "extension", None)
+    body.update(
+        {
+            "applicant": {
+                "full_name": dossier.applicant_name,
+                "id_number": dossier.applicant_id_number,
+                "phone": dossier.applicant_phone,
+                "email": dossier.applicant_email,
+                "address": dossier.applicant_address,
+            },
+            "documents": dossier.documents,
+            "note": dossier.note,
+            "agency": {"code": dossier.agency.code, "name": dossier.agency.name},
+            "version": {
+                "effective_from": dossier.version.effective_from.isoformat(),
+                "time_limit": dossier.version.time_limit,
+            },
+            "first_due_at": local(clock.first_due_at if clock else None),
+            "result": dossier.result,
+            "return_method": dossier.return_method or None,
+            "stop_reason": dossier.stop_reason or None,
+            "handovers": [
+                {
+                    "seq": h.seq,
+                    "step": h.step_name,
+                    "role": h.step_role,
+                    "from_unit": h.from_unit.name,
+                    "from_officer": _user(h.from_officer),
+                    "to_unit": h.to_unit.name,
+                    "to_officer": _user(h.to_officer),
+                    "handed_at": local(h.handed_at),
+                    "due_at": local(h.due_at),
+                    "completed_at": local(h.completed_at),
+                    "verdict": h.verdict or None,
+                    "note": h.note,
+                }
+                for h in dossier.handovers.all()
+            ],
+            "clock": [
+                {
+                    "kind": e.kind,
+                    "at": local(e.at),
+                    "reason": e.reason,
+                    "due_at": local(e.due_at),
+                }
+                for e in (clock.events.all() if clock else [])
+            ],
+            "supplement_requests": [
+                {
+                    "stage": r.stage,
+                    "reason": r.reason,
+                    "items": r.items,
+                    "requested_at": local(r.requested_at),
+                    "deadline": local(r.deadline),
+                    "within_three_working_days": r.within_three_working_days,
+                    "completed_at": local(r.completed_at),
+                    "closed_at": local(r.closed_at),
+                }
+                for r in dossier.supplement_requests.all()
+            ],
+            "extension": (
+                {
+                    "reason": ext.reason,
+                    "previous_due_at": local(ext.previous_due_at),
+                    "new_due_at": local(ext.new_due_at),
+                    "requested_at": local(ext.requested_at),
+                    "timely": ext.timely,
+                }
+                if ext
+                else None
+            ),
+            "allowed_actions": allowed_actions(dossier, user, at),
+            "events": [
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "at": local(e.at),
+                    "actor": e.actor_name,
+                    "data": e.data,
+                    "hash": e.hash,
+                }
+                for e in dossier.events.all()
+            ],
+        }
+    )
+    return body
+
+
+# ---------------------------------------------------------------------------
+# Public tracking
+# ---------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """ "Nguyễn Viết Anh" → "Nguyễn V*** A**": the family name, then initials."""
+    words = name.split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(w[0] + "*" * (len(w) - 1) for w in words[1:])])
+
+
+def timeline(dossier: Dossier) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for event in dossier.events.all():
+        status = event.data.get("status")
+        if status and (not out or out[-1]["status"] != status):
+            out.append(
+                {
+                    "status": status,
+                    "status_label": str(DossierStatus(status).label),
+                    "at": local(event.at),
+                }
+            )
+    return out
+
+
+def tracking(dossier: Dossier) -> dict[str, Any]:
+    clock = dossier.clock
+    return {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure.name,
+        "status": dossier.status,
+        "status_label": str(dossier.get_status_display()),
+        "received_at": local(dossier.received_at),
+        "due_at": local(clock.due_at if clock else None),
+        "ended_at": local(dossier.ended_at),
+        "returned_at": local(dossier.returned_at),
+        "timeline": timeline(dossier),
+        "applicant_name": mask_name(dossier.applicant_name),
+        "supplement_items": _open_items(dossier),
+        "can_rate": dossier.status == DossierStatus.RETURNED and not hasattr(dossier, "rating"),
+    }
+
+
+def _open_items(dossier: Dossier) -> list[str]:
+    for request in dossier.supplement_requests.all():
+        if request.completed_at is None and request.closed_at is None:
+            return list(request.items)
+    return []
+
+
+def dossier_for_tracking(code: str) -> Dossier | None:
+    return (
+        Dossier.objects.select_related("procedure", "clock", "rating")
+        .prefetch_related(
+            Prefetch("events", queryset=DossierEvent.objects.order_by("seq")),
+            "supplement_requests",
+        )
+        .filter(code=code)
+        .first()
+    )

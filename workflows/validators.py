@@ -1,0 +1,115 @@
+"""Vietnamese identity numbers and phone numbers."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+#: Birthplace codes that open a 12-digit personal identification number
+#: (Circular 59/2021/TT-BCA, Appendix: the 63 pre-2025 provinces).
+BIRTHPLACE_CODES = frozenset(
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
+)
+
+_ID = re.compile(r"^[0-9]{12}$")
+_MOBILE = re.compile(r"^(?:0|\+84|84)([35789][0-9]{8})$")
+_LANDLINE = re.compile(r"^(?:0|\+84|84)(2[0-9]{9})$")
+
+
+def validate_id_number(value: str) -> None:
+    """A 12-digit personal identification number (số định danh cá nhân/CCCD):
+    birthplace code, a century-and-sex digit (0–3 for people born 1900–2099),
+    the last two digits of the birth year and six random digits."""
+    if not _ID.match(value or ""):
+        raise ValidationError(
+            "Số định danh cá nhân phải gồm đúng 12 chữ số.", code="invalid_id_number"
+        )
+    if value[:3] not in BIRTHPLACE_CODES:
+        raise ValidationError(
+            f"Số định danh cá nhân không hợp lệ: mã nơi đăng ký khai sinh «{value[:3]}» không tồn tại.",
+            code="invalid_id_number",
+        )
+    if value[3] not in "0123":
+        raise ValidationError(
+            "Số định danh cá nhân không hợp lệ: chữ số thứ tư (thế kỷ, giới tính) phải từ 0 đến 3.",
+            code="invalid_id_number",
+        )
+
+
+def normalise_phone(value: str) -> str:
+    """Mobile (10 digits: 03/05/07/08/09…) or landline (11 digits: 02…), as
+    written locally with a leading 0; +84 and spaces, dots, dashes accepted."""
+    compact = re.sub(r"[\s.\-()]", "", value or "")
+    match = _MOBILE.match(compact) or _LANDLINE.match(compact)
+    if not match:
+        raise ValidationError(
+            "Số điện thoại không hợp lệ: di động 10 số bắt đầu bằng 03, 05, 07, 08, 09 hoặc "
+            "cố định 11 số bắt đầu bằng 02.",
+            code="invalid_phone",
+        )
+    return "0" + match.group(1)
