@@ -1,7 +1,10 @@
-"""Celery application (production background work; Redis broker).
+"""Celery application for production background work (Redis broker).
 
-Run a worker: ``celery -A config worker -l info``; the beat schedule is added
-with the deadline sweep.
+    celery -A config worker -l info        # deliveries (e-mail, SMS, retries) and sweeps
+    celery -A config beat -l info          # the schedule below (run exactly one beat)
+
+In the embedded default (no REDIS_URL) tasks run eagerly and ``manage.py
+sweep --every 30`` (started by ``make run``) does the same work.
 """
 
 import os
@@ -12,4 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("motcua")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(["workflows", "notifications"])
+
+app.conf.beat_schedule = {
+    "deadline-sweep": {"task": "workflows.sweep", "schedule": 30.0},
+    "deliver-pending-notifications": {
+        "task": "notifications.tasks.deliver_pending",
+        "schedule": 15.0,
+    },
+}
+app.conf.task_acks_late = True
+app.conf.worker_prefetch_multiplier = 1

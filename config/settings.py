@@ -214,6 +214,20 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "motcua@localhost")
 
+# --- SMS -----------------------------------------------------------------------------
+# Empty URL: the console gateway (messages are printed). Otherwise an HTTP
+# gateway receiving POST {"to", "text"} with "Authorization: Bearer <token>".
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+# Fold Vietnamese to ASCII (đ→d, ộ→o…) for gateways that only send GSM-7.
+SMS_ASCII = env_bool("SMS_ASCII", default=False)
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+# How often an officer's socket re-reads the outbox. Unset: every 5 s with the
+# in-memory channel layer (the sweep runs in another process and cannot push
+# to it), never with Redis (pushes arrive through the layer).
+_poll = os.environ.get("NOTIFICATIONS_POLL_SECONDS", "")
+NOTIFICATIONS_POLL_SECONDS = float(_poll) if _poll else None
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -21,7 +21,9 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import flow_started, task_started
 
 from procedures.models import Unit
 
@@ -47,6 +49,28 @@ class DossierRowLock:
     def __call__(self, flow_class, process_pk):
         assert connection.in_atomic_block, "the dossier flow runs inside a dossier service"
         yield
+
+
+class DossierStartActivation(StartHandleActivation):
+    """Start inside the dossier service's transaction, under its row lock.
+
+    Viewflow's own start wraps itself in two nested ``atomic()`` blocks
+    (two savepoints per receipt); the service's transaction already gives
+    the same all-or-nothing guarantee.
+    """
+
+    @Activation.status.super()
+    def execute(self):
+        assert connection.in_atomic_block, "the dossier flow runs inside a dossier service"
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        self.process.save()
+        self.complete()
+        flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        self.activate_next()
+
+
+class DossierStart(flow.StartHandle):
+    activation_class = DossierStartActivation
 
 
 class RouteStepActivation(ViewActivation):
@@ -91,7 +115,7 @@ class DossierFlow(flow.Flow):
     process_description = "Các bước xử lý hồ sơ theo quy trình của thủ tục, rồi trả kết quả."
     lock_impl = DossierRowLock()
 
-    start = flow.StartHandle(this.start_process).Next(this.step)
+    start = DossierStart(this.start_process).Next(this.step)
     step = (
         RouteStep(_no_ui)
         .Permission("workflows.handle_dossier", obj=_current_unit)

@@ -79,3 +79,22 @@ def dossier_form(request, code: str, form: str):
 def _not_applicable(request, context, message: str):
     context["message"] = message
     return render(request, "workflows/forms/not_applicable.html", context, status=404)
+
+
+def track_page(request):
+    """The citizen's tracking page (no account): code + PIN, or the QR link."""
+    return render(
+        request,
+        "workflows/track.html",
+        {"code": request.GET.get("code", ""), "pin": request.GET.get("pin", "")},
+    )
+
+
+def board_page(request, centre: str):
+    """The centre's wall screen: live counts."""
+    from procedures.models import ServiceCentre
+
+    centre_obj = ServiceCentre.objects.filter(code=centre).first()
+    if centre_obj is None:
+        raise Http404("Không có trung tâm này.")
+    return render(request, "workflows/board.html", {"centre": centre_obj})

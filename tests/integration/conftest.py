@@ -113,3 +113,13 @@ def received(demo, clock, api):
     r = api(BHXH["desk"]).post("/api/v1/dossiers/", receipt_body(), format="json")
     assert r.status_code == 201, r.json()
     return r.json()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """The global escalation policy is cached per process; tests start clean."""
+    from workflows.selectors import escalation
+
+    escalation._global = None
+    yield
+    escalation._global = None

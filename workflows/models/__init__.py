@@ -16,6 +16,7 @@ from .dossiers import (
     SupplementStage,
     Timeliness,
 )
+from .escalation import Escalation, EscalationPolicy, Rung
 
 __all__ = [
     "ENDED_STATUSES",
@@ -30,6 +31,8 @@ __all__ = [
     "DossierEvent",
     "DossierSequence",
     "DossierStatus",
+    "Escalation",
+    "EscalationPolicy",
     "Extension",
     "Handover",
     "OverrideKind",
@@ -37,6 +40,7 @@ __all__ = [
     "Rating",
     "RatingScore",
     "ReturnMethod",
+    "Rung",
     "SupplementRequest",
     "SupplementStage",
     "Timeliness",

@@ -57,6 +57,17 @@ class Clock(models.Model):
     ended_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
     extended = models.BooleanField(_("đã gia hạn"), default=False)
     events_count = models.PositiveIntegerField(default=0)
+    # --- escalation checkpoints --------------------------------------------------
+    #: Working seconds before the due time at which to warn (a step: 25% of its
+    #: budget, i.e. 75% used; a dossier: one working day before its appointment).
+    warn_before_seconds = models.PositiveIntegerField(default=0)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warn_fired = models.BooleanField(default=False)
+    due_fired = models.BooleanField(default=False)
+    #: The earliest checkpoint not yet fired while the clock runs; the sweep
+    #: reads only clocks whose alarm is due (partial index), so its cost
+    #: follows what is due, not how many dossiers are open.
+    alarm_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("đồng hồ thời hạn")
@@ -68,6 +79,11 @@ class Clock(models.Model):
                 condition=models.Q(state="running"),
             ),
             models.Index(fields=["centre", "state"], name="clock_centre_state_idx"),
+            models.Index(
+                fields=["alarm_at"],
+                name="clock_alarm_idx",
+                condition=models.Q(alarm_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

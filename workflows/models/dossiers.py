@@ -136,6 +136,8 @@ class Dossier(models.Model):
     #: version in force: [{order, name, role, budget_hours, unit}], then the
     #: return step at the desk. The flow walks it; it never changes afterwards.
     route = models.JSONField(default=list, blank=True)
+    #: The escalation policy in force at receipt (see EscalationPolicy).
+    policy = models.JSONField(default=dict, blank=True)
     current_step = models.PositiveSmallIntegerField(default=0)
 
     timeliness = models.CharField(
@@ -289,6 +291,9 @@ class Handover(models.Model):
     note = models.CharField(_("ghi chú"), max_length=1000, blank=True)
     clock = models.OneToOneField(Clock, on_delete=models.PROTECT, related_name="handover")
     task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="handover", null=True)
+    #: When an unclaimed step has waited long enough in the unit's queue to
+    #: alert the unit's leader; cleared once claimed, completed or alerted.
+    unclaimed_alarm_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("bàn giao")
@@ -302,6 +307,11 @@ class Handover(models.Model):
                 fields=["to_unit", "handed_at"],
                 name="handover_open_queue_idx",
                 condition=Q(completed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["unclaimed_alarm_at"],
+                name="handover_unclaimed_alarm_idx",
+                condition=Q(unclaimed_alarm_at__isnull=False),
             ),
         ]
 

@@ -458,3 +458,44 @@ def dossier_for_tracking(code: str) -> Dossier | None:
         .filter(code=code)
         .first()
     )
+
+
+# ---------------------------------------------------------------------------
+# The centre's wall board
+# ---------------------------------------------------------------------------
+
+
+def board_counts(*, centre_code: str, at: dt.datetime) -> dict[str, Any] | None:
+    """Counts for the centre's wall screen, as of ``at``:
+
+    * ``received_today``: dossiers received today (local date);
+    * ``due_today``: open dossiers whose appointment falls today;
+    * ``at_risk``: open dossiers whose apology checkpoint (one working day
+      before the appointment) has passed but that are not overdue yet;
+    * ``overdue``: open dossiers past their appointment;
+    * ``in_queue``: steps waiting for someone to claim them.
+    """
+    from procedures.models import ServiceCentre
+
+    centre = ServiceCentre.objects.filter(code=centre_code).first()
+    if centre is None:
+        return None
+    local_at = at.astimezone(LOCAL_TZ)
+    start = local_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + dt.timedelta(days=1)
+    dossiers = Dossier.objects.filter(centre=centre)
+    running = dossiers.filter(clock__state="running").exclude(status__in=ENDED_STATUSES)
+    return {
+        "type": "board.counts",
+        "centre": {"code": centre.code, "name": centre.name},
+        "at": local(at),
+        "received_today": dossiers.filter(received_at__gte=start, received_at__lt=end).count(),
+        "due_today": running.filter(clock__due_at__gte=start, clock__due_at__lt=end).count(),
+        "at_risk": running.filter(clock__warn_at__lte=at, clock__due_at__gt=at).count(),
+        "overdue": running.filter(clock__due_at__lte=at).count(),
+        "in_queue": Handover.objects.filter(
+            dossier__centre=centre, completed_at__isnull=True, to_officer__isnull=True
+        )
+        .exclude(step_role="return")
+        .count(),
+    }

@@ -7,11 +7,10 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from viewflow.fsm import NoTransition, TransitionNotAllowed
 
 from config.clock import LOCAL_TZ
@@ -258,25 +257,6 @@ def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: 
         events=events,
     )
     return verdict
-
-
-# ---------------------------------------------------------------------------
-# After commit
-# ---------------------------------------------------------------------------
-
-#: Called after commit with (dossier code, event kind); the notifications
-#: layer registers here.
-LISTENERS: list[Callable[[str, str], None]] = []
-
-
-def after_commit(dossier: Dossier, kind: str) -> None:
-    code = dossier.code
-
-    def fire() -> None:
-        for listener in list(LISTENERS):
-            listener(code, kind)
-
-    transaction.on_commit(fire)
 
 
 def ensure_not_conflicting(condition: bool, message: str, code: str) -> None:

@@ -42,6 +42,8 @@ def clock_start(
     at: dt.datetime,
     actor=None,
     calendar: WorkingCalendar | None = None,
+    warn_before_seconds: int = 0,
+    alarms: bool = True,
 ) -> tuple[Clock, ledger.ClockState]:
     """Open a clock already started at ``at``: one INSERT for the clock (its
     cache filled from the fold) and one for its ``start`` event."""
@@ -56,7 +58,11 @@ def clock_start(
     except WorktimeError as e:
         raise ValidationFailed(str(e), code=e.code, field="budget") from e
     clock = Clock(kind=kind, centre=centre, budget=budget, events_count=1)
-    _cache(clock, state)
+    if 0 < warn_before_seconds < state.budget_seconds:
+        clock.warn_before_seconds = warn_before_seconds
+    if not alarms:
+        clock.warn_fired = clock.due_fired = True
+    _cache(clock, state, calendar)
     clock.save(force_insert=True)
     ClockEvent.objects.create(
         clock=clock, seq=1, kind="start", at=at, due_at=state.due_at, actor=actor
@@ -89,7 +95,7 @@ def clock_fold(
     )
 
 
-def _cache(clock: Clock, state: ledger.ClockState) -> None:
+def _cache(clock: Clock, state: ledger.ClockState, calendar: WorkingCalendar) -> None:
     clock.state = state.state
     clock.started_at = state.started_at
     clock.first_due_at = state.first_due_at
@@ -97,6 +103,24 @@ def _cache(clock: Clock, state: ledger.ClockState) -> None:
     clock.due_at = state.due_at
     clock.ended_at = state.ended_at
     clock.extended = state.extended
+    clock.warn_at = None
+    if state.state == ClockState.RUNNING and state.due_at and clock.warn_before_seconds:
+        clock.warn_at = calendar.moment_at(
+            calendar.position(state.due_at) - clock.warn_before_seconds
+        )
+    clock.alarm_at = next_alarm(clock)
+
+
+def next_alarm(clock: Clock) -> dt.datetime | None:
+    """The earliest checkpoint of a running clock that has not fired yet."""
+    if clock.state != ClockState.RUNNING:
+        return None
+    candidates = []
+    if clock.warn_at is not None and not clock.warn_fired:
+        candidates.append(clock.warn_at)
+    if clock.due_at is not None and not clock.due_fired:
+        candidates.append(clock.due_at)
+    return min(candidates) if candidates else None
 
 
 _CACHE_FIELDS = [
@@ -108,6 +132,8 @@ _CACHE_FIELDS = [
     "ended_at",
     "extended",
     "events_count",
+    "warn_at",
+    "alarm_at",
 ]
 
 
@@ -156,7 +182,7 @@ def clock_append(
     new.save()
     events.append(new)
     clock.events_count = new.seq
-    _cache(clock, state)
+    _cache(clock, state, calendar)
     clock.save(update_fields=_CACHE_FIELDS)
     return state
 
@@ -194,7 +220,7 @@ def clocks_recalculate(*, centres: list[ServiceCentre], reason: str, at: dt.date
                 due_at=state.due_at,
             )
             locked.events_count = seq
-            _cache(locked, state)
+            _cache(locked, state, calendars[clock.centre_id])
             locked.save(update_fields=_CACHE_FIELDS)
             moved += 1
     return moved

@@ -19,7 +19,6 @@ from workflows.models import (
 )
 from workflows.selectors.calendar import centre_calendar
 from workflows.services.common import (
-    after_commit,
     end_clock,
     in_agency,
     invalid_transition,
@@ -33,6 +32,7 @@ from workflows.services.common import (
 from workflows.services.deadlines import clock_append, clock_fold
 from workflows.services.handovers import handover_complete
 from workflows.services.history import history_append
+from workflows.services.publish import publish
 from workflows.worktime import working_time_between
 
 
@@ -121,7 +121,7 @@ def dossier_extend(*, actor, code: str, reason: str, new_due_at: dt.datetime) ->
             },
         )
         dossier.save()
-        after_commit(dossier, "extended")
+        publish(dossier, "extended", at=at, reason=reason, new_due_at=state.due_at)
     return dossier
 
 
@@ -163,7 +163,7 @@ def dossier_refuse(*, actor, code: str, reason: str) -> Dossier:
             data={"reason": reason, "timeliness": verdict},
         )
         dossier.save()
-        after_commit(dossier, "refused")
+        publish(dossier, "refused", at=at, reason=reason)
     return dossier
 
 
@@ -185,6 +185,10 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
         ):
             raise invalid_transition(dossier)
         _close_open_supplement(dossier, at=at, completed=False)
+        handover = dossier.current_handover
+        holding_unit = (
+            handover.to_unit_id if handover is not None and handover.completed_at is None else None
+        )
         verdict = _stop(dossier, at=at, actor=actor, note=f"Rút hồ sơ: {reason}")
         transition(dossier, "withdraw", at=at, reason=reason, timeliness=verdict)
         history_append(
@@ -195,7 +199,7 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
             data={"reason": reason, "timeliness": verdict},
         )
         dossier.save()
-        after_commit(dossier, "withdrawn")
+        publish(dossier, "withdrawn", at=at, reason=reason, unit_id=holding_unit)
     return dossier
 
 
@@ -251,7 +255,7 @@ def dossier_close(*, actor, code: str, at: dt.datetime | None = None) -> Dossier
             data={"reason": CLOSE_REASON, "supplement_deadline": request.deadline},
         )
         dossier.save()
-        after_commit(dossier, "closed")
+        publish(dossier, "closed", at=at, reason=CLOSE_REASON)
     return dossier
 
 
@@ -285,5 +289,4 @@ def dossier_rate(*, code: str, score: str, comment: str = "") -> Rating:
             data={"score": score, "comment": rating.comment},
         )
         dossier.save()
-        after_commit(dossier, "rated")
     return rating

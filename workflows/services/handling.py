@@ -12,7 +12,6 @@ from procedures.models import Officer, Role
 from workflows.models import DossierStatus, ReturnMethod
 from workflows.selectors.calendar import centre_calendar
 from workflows.services.common import (
-    after_commit,
     end_clock,
     in_agency,
     in_unit,
@@ -28,6 +27,7 @@ from workflows.services.common import (
 from workflows.services.context import ActionContext, acting
 from workflows.services.handovers import handover_complete
 from workflows.services.history import history_append
+from workflows.services.publish import publish
 
 User = get_user_model()
 
@@ -66,7 +66,8 @@ def dossier_claim(*, actor, code: str) -> object:
         _activation(task).assign(actor)
         handover.to_officer = actor
         handover.claimed_at = at
-        handover.save(update_fields=["to_officer", "claimed_at"])
+        handover.unclaimed_alarm_at = None
+        handover.save(update_fields=["to_officer", "claimed_at", "unclaimed_alarm_at"])
         transition(dossier, "claim")
         history_append(
             dossier=dossier,
@@ -76,7 +77,7 @@ def dossier_claim(*, actor, code: str) -> object:
             data={"step": handover.step_name, "unit": handover.to_unit_id},
         )
         dossier.save()
-        after_commit(dossier, "claimed")
+        publish(dossier, "claimed", at=at)
     return dossier
 
 
@@ -122,7 +123,8 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
             activation.reassign(target.user)
         handover.to_officer = target.user
         handover.claimed_at = at
-        handover.save(update_fields=["to_officer", "claimed_at"])
+        handover.unclaimed_alarm_at = None
+        handover.save(update_fields=["to_officer", "claimed_at", "unclaimed_alarm_at"])
         transition(dossier, "assign")
         history_append(
             dossier=dossier,
@@ -132,7 +134,7 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
             data={"step": handover.step_name, "officer": officer_username},
         )
         dossier.save()
-        after_commit(dossier, "assigned")
+        publish(dossier, "assigned", at=at, officer_id=target.user_id)
     return dossier
 
 
@@ -195,7 +197,7 @@ def dossier_advance(*, actor, code: str, note: str = "", result: str = "") -> ob
                 data={"timeliness": dossier_verdict, "result": dossier.result},
             )
         dossier.save()
-        after_commit(dossier, "result_ready" if last else "advanced")
+        publish(dossier, "result_ready" if last else "advanced", at=at)
     return dossier
 
 
@@ -241,5 +243,5 @@ def dossier_return(*, actor, code: str, method: str) -> object:
             data={"method": method, "verdict": verdict},
         )
         dossier.save()
-        after_commit(dossier, "returned")
+        publish(dossier, "returned", at=at)
     return dossier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from workflows.models import Handover
 from workflows.services.common import end_clock, hours_duration
@@ -17,14 +18,29 @@ def handover_open(*, task) -> Handover:
     dossier = ctx.dossier
     step = dossier.route[dossier.current_step]
     previous = dossier.current_handover
+    policy = dossier.policy or {}
+    budget = hours_duration(step["budget_hours"])
+    is_return = step["role"] == "return"
+    warn_before = 0
+    if not is_return and policy.get("notify_step_warning", True):
+        left_percent = 100 - int(policy.get("step_warning_percent", 75))
+        warn_before = int(Decimal(step["budget_hours"]) * 3600 * left_percent / 100)
     clock, state = clock_start(
         kind="step",
         centre=dossier.centre,
-        budget=hours_duration(step["budget_hours"]),
+        budget=budget,
         at=ctx.at,
         actor=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
         calendar=ctx.calendar,
+        warn_before_seconds=warn_before,
+        # Waiting for the citizen to collect the result is not escalated.
+        alarms=not is_return,
     )
+    unclaimed_alarm_at = None
+    if not is_return and policy.get("notify_unclaimed", True):
+        hours = int(policy.get("unclaimed_hours", 4))
+        calendar = ctx.calendar
+        unclaimed_alarm_at = calendar.moment_at(calendar.position(ctx.at) + hours * 3600)
     handover = Handover.objects.create(
         dossier=dossier,
         seq=(previous.seq + 1) if previous else 1,
@@ -39,6 +55,7 @@ def handover_open(*, task) -> Handover:
         due_at=state.due_at,
         clock=clock,
         task=task,
+        unclaimed_alarm_at=unclaimed_alarm_at,
     )
     dossier.current_handover = handover
     ctx.created_handovers.append(handover)
@@ -52,9 +69,12 @@ def handover_complete(
     verdict = end_clock(handover.clock, at=at, actor=actor, calendar=calendar, reason=note)
     handover.completed_at = at
     handover.verdict = verdict
+    handover.unclaimed_alarm_at = None
     if note:
         handover.note = note[:1000]
     if handover.to_officer_id is None and getattr(actor, "is_authenticated", False):
         handover.to_officer = actor
-    handover.save(update_fields=["completed_at", "verdict", "note", "to_officer"])
+    handover.save(
+        update_fields=["completed_at", "verdict", "note", "to_officer", "unclaimed_alarm_at"]
+    )
     return verdict

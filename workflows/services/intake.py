@@ -32,8 +32,8 @@ from workflows.models import (
     SupplementStage,
 )
 from workflows.selectors.calendar import centre_calendar
+from workflows.selectors.escalation import policy_for
 from workflows.services.common import (
-    after_commit,
     in_unit,
     is_manager_at,
     is_receiver_at,
@@ -49,6 +49,7 @@ from workflows.services.common import (
 from workflows.services.context import ActionContext, acting
 from workflows.services.deadlines import clock_append, clock_start
 from workflows.services.history import history_append
+from workflows.services.publish import publish
 from workflows.worktime import working_time_between
 
 SUPPLEMENT_DAYS = 15
@@ -92,6 +93,11 @@ def start_processing(dossier: Dossier, *, at: dt.datetime, actor) -> None:
     """The clock starts (Art. 17(3)) and the flow queues the first step."""
     calendar = centre_calendar(dossier.centre)
     who = actor if getattr(actor, "is_authenticated", False) else None
+    if not dossier.policy:
+        dossier.policy = policy_for(dossier.procedure)
+    lead = (
+        dossier.policy["apology_lead_hours"] * 3600 if dossier.policy["notify_apology_due"] else 0
+    )
     clock, _ = clock_start(
         kind="dossier",
         centre=dossier.centre,
@@ -99,6 +105,7 @@ def start_processing(dossier: Dossier, *, at: dt.datetime, actor) -> None:
         at=at,
         actor=who,
         calendar=calendar,
+        warn_before_seconds=lead,
     )
     dossier.clock = clock
     dossier.route = resolve_route(dossier=dossier)
@@ -153,7 +160,7 @@ def dossier_receive(
         )
     day = at.astimezone(LOCAL_TZ).date()
     version = (
-        ProcedureVersion.objects.select_related("procedure")
+        ProcedureVersion.objects.select_related("procedure__escalation_policy")
         .filter(procedure__code=procedure, procedure__active=True, effective_from__lte=day)
         .order_by("-effective_from")
         .first()
@@ -288,7 +295,7 @@ def _create(
     if channel != Channel.IN_PERSON:
         history_append(dossier=dossier, kind="submitted", at=at, actor=actor, data=summary)
         dossier.save()
-        after_commit(dossier, "submitted")
+        publish(dossier, "submitted", at=at)
         return dossier, pin
     if complete:
         transition(dossier, "accept", at=at, by=actor)
@@ -301,7 +308,7 @@ def _create(
             data={**summary, "due_at": dossier.clock.due_at},
         )
         dossier.save()
-        after_commit(dossier, "received")
+        publish(dossier, "received", at=at)
         return dossier, pin
     transition(dossier, "request_reception_supplement")
     request = _open_supplement(
@@ -320,7 +327,14 @@ def _create(
         data={**summary, "stage": request.stage, "items": missing_items},
     )
     dossier.save()
-    after_commit(dossier, "supplement_requested")
+    publish(
+        dossier,
+        "supplement_requested",
+        at=at,
+        items=missing_items,
+        reason=request.reason,
+        deadline=request.deadline,
+    )
     return dossier, pin
 
 
@@ -338,9 +352,14 @@ def _open_supplement(
         items=items,
         requested_at=at,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-        deadline=at + dt.timedelta(days=SUPPLEMENT_DAYS),
+        deadline=at + dt.timedelta(days=_supplement_days(dossier)),
         within_three_working_days=within,
     )
+
+
+def _supplement_days(dossier: Dossier) -> int:
+    policy = dossier.policy or policy_for(dossier.procedure)
+    return int(policy.get("supplement_days", SUPPLEMENT_DAYS))
 
 
 def dossier_accept(*, actor, code: str) -> Dossier:
@@ -362,7 +381,7 @@ def dossier_accept(*, actor, code: str) -> Dossier:
             data={"due_at": dossier.clock.due_at},
         )
         dossier.save()
-        after_commit(dossier, "accepted")
+        publish(dossier, "accepted", at=at)
     return dossier
 
 
@@ -442,7 +461,14 @@ def dossier_request_supplement(*, actor, code: str, reason: str, items: list[str
             },
         )
         dossier.save()
-        after_commit(dossier, "supplement_requested")
+        publish(
+            dossier,
+            "supplement_requested",
+            at=at,
+            items=items,
+            reason=reason,
+            deadline=request.deadline,
+        )
     return dossier
 
 
@@ -485,5 +511,5 @@ def dossier_supplement(*, actor, code: str, note: str = "") -> Dossier:
         data["status"] = status
         history_append(dossier=dossier, kind="supplement_received", at=at, actor=actor, data=data)
         dossier.save()
-        after_commit(dossier, "supplement_received")
+        publish(dossier, "supplement_received", at=at, stage=request.stage)
     return dossier

@@ -1,0 +1,339 @@
+"""Writing the outbox: ``notify`` and what runs right after commit."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from config.clock import now as clock_now
+from notifications import sms
+from notifications.models import Channel, Delivery, Notification, RecipientKind
+from notifications.services.delivery import send_fresh
+from notifications.text import one_line, sms_compose
+from procedures.models import ServiceCentre, Unit
+
+log = logging.getLogger(__name__)
+
+CHANNELS = frozenset(Channel.values)
+_PHONE_NOISE = re.compile(r"[\s.\-()]")
+_GROUP_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,90}$")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom to tell. ``officer`` needs ``user_id``, ``unit`` ``unit_id``,
+    ``centre`` ``centre_id``; ``citizen`` is reached through the dossier code
+    (tracking page) and the phone / e-mail given here."""
+
+    kind: Literal["officer", "unit", "centre", "citizen"]
+    user_id: int | None = None
+    unit_id: int | None = None
+    centre_id: int | None = None
+    phone: str = ""
+    email: str = ""
+    name: str = ""
+
+
+def _json_safe(data: dict | None) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"notify(data=…) must be a dict, not {type(data).__name__}")
+    try:
+        round_trip = json.loads(json.dumps(data, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"notify(data=…) must survive a JSON round trip: {e}") from None
+    if round_trip != data:
+        raise ValueError(
+            "notify(data=…) must survive a JSON round trip unchanged "
+            "(string keys, lists not tuples, no model instances)"
+        )
+    return round_trip
+
+
+def _clean_phone(phone: str) -> str:
+    return _PHONE_NOISE.sub("", phone or "")
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        log.warning("notify: ignoring invalid e-mail address %r", email)
+        return ""
+    return email
+
+
+def _check_recipient(r: Recipient, dossier: str) -> None:
+    needs = {"officer": "user_id", "unit": "unit_id", "centre": "centre_id"}
+    if r.kind in needs:
+        if getattr(r, needs[r.kind]) is None:
+            raise ValueError(f"Recipient(kind={r.kind!r}) needs {needs[r.kind]}")
+    elif r.kind == "citizen":
+        if not dossier:
+            raise ValueError(
+                "a citizen is reached through a dossier: notify(dossier=…) is required"
+            )
+    else:
+        raise ValueError(f"unknown recipient kind {r.kind!r}")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification to a set of recipients (the arguments of ``notify``)."""
+
+    recipients: Sequence[Recipient]
+    kind: str
+    title: str
+    body: str
+    dossier: str = ""
+    data: dict | None = None
+    channels: Iterable[str] = ("web",)
+    sms_text: str | None = None
+
+
+#: New deliveries wait this long before the retry sweep may take them, so the
+#: in-process fast path after commit owns them first; if the process dies
+#: before sending, the sweep sends them once the grace period has passed.
+FAST_PATH_GRACE = dt.timedelta(seconds=30)
+
+
+def notify(
+    *,
+    recipients: Sequence[Recipient],
+    kind: str,
+    title: str,
+    body: str,
+    dossier: str = "",
+    data: dict | None = None,
+    channels: Iterable[str] = ("web",),
+    sms_text: str | None = None,
+    at: dt.datetime | None = None,
+    verify: bool = True,
+) -> list[Notification]:
+    """Write one notification per recipient and its deliveries, inside the
+    caller's transaction; attempt them after commit.
+
+    ``web`` is delivered when requested; ``email`` when the recipient has an
+    address (an officer's defaults to their account's); ``sms`` when the
+    recipient has a phone (an officer's defaults to their profile's). Raises
+    ``ValueError`` for programming errors (unknown channel or recipient kind,
+    data that does not survive JSON).
+    """
+    message = Message(
+        recipients=recipients,
+        kind=kind,
+        title=title,
+        body=body,
+        dossier=dossier,
+        data=data,
+        channels=channels,
+        sms_text=sms_text,
+    )
+    return notify_many([message], at=at, verify=verify)
+
+
+def notify_many(
+    messages: Sequence[Message], *, at: dt.datetime | None = None, verify: bool = True
+) -> list[Notification]:
+    """Several notifications in two INSERTs (notifications, deliveries).
+
+    ``verify=False`` skips checking that unit and centre recipients exist
+    (callers passing ids read from foreign keys); PostgreSQL would otherwise
+    only notice at commit.
+    """
+    prepared = []
+    for m in messages:
+        requested = tuple(dict.fromkeys(m.channels))
+        unknown = set(requested) - CHANNELS
+        if unknown:
+            raise ValueError(f"unknown notification channel(s): {sorted(unknown)}")
+        if not m.kind or len(m.kind) > 50:
+            raise ValueError("notify(kind=…) must be 1–50 characters")
+        if m.dossier and not _GROUP_SAFE.match(m.dossier):
+            raise ValueError(f"dossier code {m.dossier!r} cannot name a channel group")
+        payload_data = _json_safe(m.data)
+        for r in m.recipients:
+            _check_recipient(r, m.dossier)
+        if m.recipients:
+            prepared.append((m, requested, payload_data))
+    if not prepared:
+        return []
+    at = at or clock_now()
+    all_recipients = [r for m, _, _ in prepared for r in m.recipients]
+    officers = _officer_contacts([r.user_id for r in all_recipients if r.kind == "officer"])
+    if verify:
+        _check_exist(all_recipients)
+
+    created: list[Notification] = []
+    planned: list[tuple[Notification, str, str, str]] = []
+    for m, requested, payload_data in prepared:
+        title = one_line(m.title)
+        if len(title) > 255:
+            title = title[:254] + "…"
+        text_for_sms = (
+            sms_compose(
+                m.sms_text if m.sms_text is not None else title,
+                dossier=m.dossier,
+                ascii_only=sms.sms_ascii(),
+            )
+            if Channel.SMS in requested
+            else ""
+        )
+        for r in m.recipients:
+            contact = officers.get(r.user_id, {}) if r.kind == "officer" else {}
+            email = _clean_email(r.email) or contact.get("email", "")
+            phone = _clean_phone(r.phone) or contact.get("phone", "")
+            n = Notification(
+                recipient_kind=r.kind,
+                recipient_user_id=r.user_id if r.kind == RecipientKind.OFFICER else None,
+                recipient_unit_id=r.unit_id if r.kind == RecipientKind.UNIT else None,
+                recipient_centre_id=r.centre_id if r.kind == RecipientKind.CENTRE else None,
+                citizen_phone=phone if r.kind == RecipientKind.CITIZEN else "",
+                citizen_email=email if r.kind == RecipientKind.CITIZEN else "",
+                recipient_name=(r.name or contact.get("name", ""))[:200],
+                kind=m.kind,
+                dossier=m.dossier,
+                title=title,
+                body=m.body,
+                data=payload_data,
+                created_at=at,
+            )
+            created.append(n)
+            for channel in requested:
+                if channel == Channel.EMAIL:
+                    if email:
+                        planned.append((n, channel, email, ""))
+                elif channel == Channel.SMS:
+                    if phone:
+                        planned.append((n, channel, phone, text_for_sms))
+                else:
+                    planned.append((n, channel, "", ""))
+
+    with _atomic_if_needed():
+        Notification.objects.bulk_create(created)
+        deliveries = [
+            Delivery(
+                notification=n,
+                channel=channel,
+                address=address,
+                text=text,
+                next_attempt_at=at + FAST_PATH_GRACE,
+            )
+            for n, channel, address, text in planned
+        ]
+        Delivery.objects.bulk_create(deliveries)
+        if deliveries:
+            _schedule(deliveries)
+    return created
+
+
+def _atomic_if_needed():
+    """The caller's transaction if there is one (no savepoint), else a new one."""
+    if transaction.get_connection().in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic()
+
+
+class _FastPath:
+    """The after-commit delivery of one transaction's new deliveries (one
+    callback per transaction, however many ``notify`` calls it made)."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+
+    def __call__(self) -> None:
+        web = [d for d in self.deliveries if d.channel == Channel.WEB]
+        other = [d for d in self.deliveries if d.channel != Channel.WEB]
+        if web:
+            try:
+                send_fresh(web)
+            except Exception:
+                log.exception("notifications: immediate web delivery failed; left for retry")
+        if other:
+            try:
+                if _use_celery():
+                    from notifications import tasks
+
+                    tasks.deliver.apply_async(args=[[d.pk for d in other]], retry=False)
+                else:
+                    send_fresh(other)
+            except Exception:
+                log.exception("notifications: immediate e-mail/SMS delivery failed; left for retry")
+
+
+def _schedule(deliveries: list[Delivery]) -> None:
+    connection = transaction.get_connection()
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _FastPath):
+            func.deliveries.extend(deliveries)
+            return
+    fast = _FastPath()
+    fast.deliveries.extend(deliveries)
+    transaction.on_commit(fast, robust=True)
+
+
+def _officer_contacts(user_ids: list[int | None]) -> dict[int, dict[str, str]]:
+    """E-mail, phone and display name of officer recipients, in one query; a
+    user id that does not exist is a programming error."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .values(
+            "pk",
+            "email",
+            "first_name",
+            "last_name",
+            "username",
+            "officer__full_name",
+            "officer__phone",
+        )
+    )
+    contacts = {}
+    for row in rows:
+        name = row["officer__full_name"] or f"{row['last_name']} {row['first_name']}".strip()
+        contacts[row["pk"]] = {
+            "email": _clean_email(row["email"]),
+            "phone": _clean_phone(row["officer__phone"] or ""),
+            "name": name or row["username"],
+        }
+    missing = ids - contacts.keys()
+    if missing:
+        raise ValueError(f"Recipient(kind='officer'): no user with id {sorted(missing)}")
+    return contacts
+
+
+def _check_exist(recipients: Sequence[Recipient]) -> None:
+    """Fail now, not at commit (PostgreSQL checks foreign keys at commit)."""
+    for kind, model, attr in (("unit", Unit, "unit_id"), ("centre", ServiceCentre, "centre_id")):
+        wanted = {getattr(r, attr) for r in recipients if r.kind == kind}
+        if wanted:
+            found = set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+            if wanted - found:
+                raise ValueError(
+                    f"Recipient(kind={kind!r}): no {kind} with id {sorted(wanted - found)}"
+                )
+
+
+def _use_celery() -> bool:
+    return bool(getattr(settings, "REDIS_URL", "")) and not getattr(
+        settings, "CELERY_TASK_ALWAYS_EAGER", False
+    )

@@ -1,0 +1,144 @@
+"""WebSockets of the workflows app: the citizen's tracking socket and the
+centre's wall board. (Officers' notifications: notifications.consumers.)"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from config.clock import now
+from config.errors import DomainError
+
+
+def _query(scope) -> dict[str, str]:
+    params = parse_qs(scope.get("query_string", b"").decode())
+    return {k: v[0] for k, v in params.items() if v}
+
+
+def _client(scope) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
+
+
+class TrackConsumer(AsyncJsonWebsocketConsumer):
+    """``/ws/track/{code}/?pin=NNNNNN``: a snapshot on connect, then
+    ``dossier.updated`` on every change. A wrong PIN (or an unknown code, or
+    too many failures from one address) closes the socket: 4404 / 4429."""
+
+    async def connect(self):
+        self.code = self.scope["url_route"]["kwargs"]["code"]
+        pin = _query(self.scope).get("pin", "")
+        try:
+            snapshot = await self._snapshot(pin)
+        except DomainError as e:
+            # Accept, then close with a code the page can read (a refused
+            # handshake looks like a network error to a browser).
+            await self.accept()
+            await self.close(code=4429 if e.status == 429 else 4404)
+            return
+        self.group = f"track.{self.code}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "dossier.snapshot", **snapshot})
+
+    @database_sync_to_async
+    def _snapshot(self, pin: str) -> dict:
+        from workflows.api.tracking import check_pin
+        from workflows.selectors.dossiers import tracking
+
+        dossier = check_pin(code=self.code, pin=pin, address=_client(self.scope))
+        return tracking(dossier)
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        elif isinstance(content, dict) and content.get("type") == "snapshot":
+            from workflows.selectors.dossiers import dossier_for_tracking, tracking
+
+            dossier = await database_sync_to_async(dossier_for_tracking)(self.code)
+            if dossier is not None:
+                data = await database_sync_to_async(tracking)(dossier)
+                await self.send_json({"type": "dossier.snapshot", **data})
+        else:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "error": "invalid_message",
+                    "message": 'Chỉ nhận {"type": "ping"} hoặc {"type": "snapshot"}.',
+                }
+            )
+
+    async def dossier_updated(self, event):
+        await self.send_json(
+            {"type": "dossier.updated", "event": event.get("event"), **event["dossier"]}
+        )
+
+    async def notification_message(self, event):
+        """A message to the citizen from the outbox (e.g. what to bring)."""
+        n = event["notification"]
+        await self.send_json(
+            {
+                "type": "citizen.notification",
+                "id": n.get("id"),
+                "kind": n.get("kind"),
+                "title": n.get("title"),
+                "body": n.get("body"),
+                "created_at": n.get("created_at"),
+            }
+        )
+
+
+class BoardConsumer(AsyncJsonWebsocketConsumer):
+    """``/ws/board/{centre}/``: counts for the centre's wall screen, pushed
+    when a dossier of the centre changes and at least every minute (time alone
+    makes dossiers due, at risk or overdue). Public: counts only."""
+
+    REFRESH_SECONDS = 60
+
+    async def connect(self):
+        self.centre = self.scope["url_route"]["kwargs"]["centre"]
+        counts = await self._counts()
+        if counts is None:
+            await self.close(code=4404)
+            return
+        self.group = f"board.{self.centre}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(counts)
+        self._ticker = asyncio.ensure_future(self._tick())
+
+    async def _tick(self):
+        while True:
+            await asyncio.sleep(self.REFRESH_SECONDS)
+            await self.board_refresh({})
+
+    @database_sync_to_async
+    def _counts(self):
+        from workflows.selectors.dossiers import board_counts
+
+        return board_counts(centre_code=self.centre, at=now())
+
+    async def disconnect(self, code):
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def board_refresh(self, event):
+        counts = await self._counts()
+        if counts is not None:
+            await self.send_json(counts)
+
+    async def receive_json(self, content, **kwargs):
+        await self.board_refresh({})

@@ -1,0 +1,57 @@
+"""The embedded default's background worker: the deadline sweep and the
+notification deliveries, every N seconds. (In production Celery beat runs
+the same two services; see config/celery.py.)"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from config.clock import now
+
+
+class Command(BaseCommand):
+    help = (
+        "Quét thời hạn (cảnh báo, dừng hồ sơ quá hạn bổ sung) và gửi lại thông báo chưa gửi được."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=float, default=0, help="Lặp lại sau mỗi N giây.")
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, every: float = 0, quiet: bool = False, **options):
+        from notifications.services import deliveries_run
+        from workflows.services.escalation import deadlines_sweep
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        while True:
+            close_old_connections()
+            at = now()
+            try:
+                swept = deadlines_sweep(now=at)
+                delivered = deliveries_run(now=at)
+            except Exception as e:  # keep the loop alive; report and try next round
+                if not every:
+                    raise
+                self.stderr.write(f"[sweep] lỗi: {type(e).__name__}: {e}")
+            else:
+                fired = {k: v for k, v in swept.items() if v and k != "scanned"}
+                if not quiet and (fired or any(delivered.values()) or not every):
+                    self.stdout.write(f"[sweep] {at.isoformat()} cảnh báo={fired} gửi={delivered}")
+            if not every or stopping:
+                return
+            try:
+                time.sleep(every)
+            except KeyboardInterrupt:
+                return
+            if stopping:
+                return

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from workflows import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("track/", views.track_page, name="track"),
+    path("board/<str:centre>/", views.board_page, name="board"),
+]

@@ -1,0 +1,243 @@
+"""What each lifecycle event tells whom.
+
+Called by the dossier services inside their transaction: the notifications
+are outbox rows written with the action (``notifications.services.notify``),
+delivered after commit and retried until they arrive. The live refresh of the
+public tracking page and of the centre's wall board is a broadcast after
+commit; a page that missed one re-reads the snapshot when it reconnects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+from config.clock import LOCAL_TZ
+from notifications.services import Message, Recipient, notify_many
+from workflows.models import Dossier, DossierStatus
+from workflows.selectors.dossiers import local, mask_name
+
+log = logging.getLogger(__name__)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y") if moment else ""
+
+
+def citizen(dossier: Dossier) -> Recipient:
+    return Recipient(
+        kind="citizen",
+        phone=dossier.applicant_phone,
+        email=dossier.applicant_email,
+        name=dossier.applicant_name,
+    )
+
+
+def unit(unit_id: int) -> Recipient:
+    return Recipient(kind="unit", unit_id=unit_id)
+
+
+def officer(user_id: int) -> Recipient:
+    return Recipient(kind="officer", user_id=user_id)
+
+
+def track_url(dossier: Dossier) -> str:
+    return f"{settings.MOTCUA['PUBLIC_URL'].rstrip('/')}/track/?code={dossier.code}"
+
+
+def public_fields(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
+    """What the public tracking page shows, from the dossier in memory (no
+    queries): the page appends ``timeline_entry`` to its timeline."""
+    clock = dossier.clock
+    return {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure.name,
+        "status": dossier.status,
+        "status_label": str(dossier.get_status_display()),
+        "received_at": local(dossier.received_at),
+        "due_at": local(clock.due_at if clock else None),
+        "ended_at": local(dossier.ended_at),
+        "returned_at": local(dossier.returned_at),
+        "applicant_name": mask_name(dossier.applicant_name),
+        "can_rate": dossier.status == DossierStatus.RETURNED,
+        "timeline_entry": {
+            "status": dossier.status,
+            "status_label": str(dossier.get_status_display()),
+            "at": local(at),
+        },
+    }
+
+
+def broadcast_after_commit(dossier: Dossier, *, at: dt.datetime, kind: str) -> None:
+    """Live refresh of the tracking page and the centre's board (best effort)."""
+    payload = {"type": "dossier.updated", "event": kind, "dossier": public_fields(dossier, at=at)}
+    track_group = f"track.{dossier.code}"
+    board_group = f"board.{dossier.centre.code}"
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(track_group, payload)
+            async_to_sync(layer.group_send)(board_group, {"type": "board.refresh"})
+        except Exception:
+            log.warning("live refresh of %s failed", dossier.code, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> None:
+    """Write the notifications of one lifecycle event (inside the transaction)."""
+    messages: list[Message] = []
+
+    def add(**kwargs: Any) -> None:
+        kwargs.pop("at", None)
+        if kwargs.get("recipients"):
+            messages.append(Message(**kwargs))
+
+    code = dossier.code
+    name = dossier.procedure.name
+    data = {"status": dossier.status, "event": kind}
+    handover = dossier.current_handover
+    if kind in ("received", "accepted", "supplement_received", "advanced") and (
+        handover is not None and handover.completed_at is None and handover.step_role != "return"
+    ):
+        if kind != "supplement_received" or extra.get("stage") == "reception":
+            add(
+                recipients=[unit(handover.to_unit_id)],
+                kind="queue.new",
+                title=f"Hồ sơ mới chờ xử lý: {code}",
+                body=f"{name}. Bước: {handover.step_name}; hạn của bước: {_when(handover.due_at)}.",
+                dossier=code,
+                data=data,
+                at=at,
+            )
+        else:
+            holder = handover.to_officer_id
+            add(
+                recipients=[officer(holder) if holder else unit(handover.to_unit_id)],
+                kind="supplement.received",
+                title=f"Hồ sơ {code} đã được bổ sung",
+                body=f"Thời gian giải quyết tính lại từ đầu; hạn mới: {_when(dossier.clock.due_at)}.",
+                dossier=code,
+                data=data,
+                at=at,
+            )
+    if kind == "submitted":
+        add(
+            recipients=[unit(dossier.reception_unit_id)],
+            kind="submitted",
+            title=f"Hồ sơ trực tuyến mới: {code}",
+            body=f"{name}. Cần tiếp nhận hoặc yêu cầu bổ sung trong 8 giờ làm việc.",
+            dossier=code,
+            data=data,
+            at=at,
+        )
+    elif kind == "assigned":
+        add(
+            recipients=[officer(extra["officer_id"])],
+            kind="task.assigned",
+            title=f"Bạn được phân công xử lý hồ sơ {code}",
+            body=f"{name}. Bước: {handover.step_name}; hạn của bước: {_when(handover.due_at)}.",
+            dossier=code,
+            data=data,
+            at=at,
+        )
+    elif kind == "supplement_requested":
+        items = "; ".join(extra.get("items", []))
+        add(
+            recipients=[citizen(dossier)],
+            kind="supplement.requested",
+            title=f"Hồ sơ {code} cần bổ sung",
+            body=f"Đề nghị Ông/Bà bổ sung: {items}. Lý do: {extra.get('reason', '')}. "
+            f"Hạn bổ sung: {_when(extra.get('deadline'))}.",
+            sms_text=f"Hồ sơ {code} cần bổ sung: {items}. Hạn: {_when(extra.get('deadline'))}.",
+            dossier=code,
+            data=data,
+            channels=("web", "sms", "email"),
+            at=at,
+        )
+    elif kind == "extended":
+        add(
+            recipients=[citizen(dossier)],
+            kind="apology",
+            title=f"Xin lỗi: hẹn lại ngày trả kết quả hồ sơ {code}",
+            body=f"Lý do: {extra.get('reason', '')}. Hẹn trả kết quả lúc {_when(extra.get('new_due_at'))}.",
+            sms_text=f"Xin lỗi, hồ sơ {code} hẹn trả kết quả lúc {_when(extra.get('new_due_at'))}.",
+            dossier=code,
+            data=data,
+            channels=("web", "sms", "email"),
+            at=at,
+        )
+    elif kind == "result_ready":
+        add(
+            recipients=[unit(handover.to_unit_id)] if handover is not None else [],
+            kind="result.to_return",
+            title=f"Hồ sơ {code} đã có kết quả, chờ trả",
+            body=f"{name}. Trả cho: {dossier.applicant_name}.",
+            dossier=code,
+            data=data,
+            at=at,
+        )
+        where = "tại " + dossier.centre.name if dossier.channel != "postal" else "qua bưu điện"
+        add(
+            recipients=[citizen(dossier)],
+            kind="result.ready",
+            title=f"Hồ sơ {code} đã có kết quả",
+            body=f"Mời Ông/Bà nhận kết quả {where}.",
+            sms_text=f"Hồ sơ {code} đã có kết quả. Mời nhận {where}.",
+            dossier=code,
+            data=data,
+            channels=("web", "sms", "email"),
+            at=at,
+        )
+    elif kind == "returned":
+        add(
+            recipients=[citizen(dossier)],
+            kind="returned",
+            title=f"Đã trả kết quả hồ sơ {code}",
+            body=f"Cảm ơn Ông/Bà. Mời đánh giá mức độ hài lòng tại {track_url(dossier)}.",
+            dossier=code,
+            data=data,
+            channels=("web", "email"),
+            at=at,
+        )
+    elif kind in ("refused", "withdrawn", "closed"):
+        titles = {
+            "refused": f"Hồ sơ {code} bị từ chối giải quyết",
+            "withdrawn": f"Hồ sơ {code} đã được rút",
+            "closed": f"Hồ sơ {code} dừng giải quyết",
+        }
+        reason = extra.get("reason", "")
+        add(
+            recipients=[citizen(dossier)],
+            kind=kind,
+            title=titles[kind],
+            body=f"Lý do: {reason}",
+            sms_text=f"{titles[kind]}. Lý do: {reason}"[:300],
+            dossier=code,
+            data=data,
+            channels=("web", "sms", "email") if kind != "withdrawn" else ("web",),
+            at=at,
+        )
+        if kind == "withdrawn" and extra.get("unit_id"):
+            add(
+                recipients=[unit(extra["unit_id"])],
+                kind="withdrawn",
+                title=f"Hồ sơ {code} đã được công dân rút",
+                body=f"Lý do: {reason}",
+                dossier=code,
+                data=data,
+                at=at,
+            )
+    if messages:
+        # Recipients come from foreign keys of locked rows: no existence check.
+        notify_many(messages, at=at, verify=False)
+    broadcast_after_commit(dossier, at=at, kind=kind)
