@@ -22,6 +22,11 @@ from psycopg import sql
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/test"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+DJANGO_DEFAULTS = {
+    "DEBUG": "0",
+    "LOG_LEVEL": "WARNING",
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+}
 
 
 def log(message: str) -> None:
@@ -72,8 +77,10 @@ def throwaway_postgres(prefix: str = "motcua_bench") -> Iterator[str]:
 def django_on(url: str) -> Iterator[None]:
     """Set Django up on ``url`` (before anything reads the settings).
 
-    ``DEBUG`` defaults to off, as in production, so that Django does not keep
-    every query it runs; a ``DEBUG`` already in the environment is respected.
+    Defaults, each overridden by the environment: ``DEBUG`` off, as in
+    production, so that Django does not keep every query it runs; the log at
+    ``WARNING`` (the console SMS gateway logs every message at INFO); e-mail to
+    the dummy backend (the console one writes to stdout, which is the JSON's).
     The environment is restored and the connections closed at the end.
     """
     from django.conf import settings
@@ -83,9 +90,10 @@ def django_on(url: str) -> Iterator[None]:
             "Django is already set up in this process; the benchmark must set it up "
             "itself on its throwaway database (run it in a fresh process)."
         )
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "DEBUG")}
+    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", *DJANGO_DEFAULTS)}
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "0")
+    for key, value in DJANGO_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
         import django

@@ -114,6 +114,16 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side binding and psycopg's automatic prepared statements (a
+        # statement run five times on a connection is prepared): PostgreSQL
+        # stops re-planning the services' repeated queries, which costs more
+        # than running them. Set DB_PREPARED_STATEMENTS=0 behind a pooler in
+        # transaction mode (PgBouncer < 1.21).
+        _prepared = env_bool("DB_PREPARED_STATEMENTS", default=True)
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["server_side_binding"] = _prepared
+        _options["prepare_threshold"] = 5 if _prepared else None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

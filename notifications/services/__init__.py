@@ -17,7 +17,14 @@ from .delivery import (
     send_fresh,
     web_group,
 )
-from .outbox import FAST_PATH_GRACE, Message, Recipient, notify, notify_many
+from .outbox import (
+    FAST_PATH_GRACE,
+    Message,
+    Recipient,
+    broadcast_after_commit,
+    notify,
+    notify_many,
+)
 from .reading import notification_mark_all_read, notification_mark_read
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "Message",
     "Recipient",
     "backoff",
+    "broadcast_after_commit",
     "deliver",
     "deliveries_retry",
     "deliveries_run",

@@ -77,7 +77,12 @@ def deliver(ids: Sequence[int], *, now: dt.datetime | None = None) -> dict[str, 
     return _send_and_record(batch, now=now, down={})
 
 
-def send_fresh(batch: list[Delivery], *, now: dt.datetime | None = None) -> dict[str, int]:
+def send_fresh(
+    batch: list[Delivery],
+    *,
+    now: dt.datetime | None = None,
+    broadcasts: Sequence[tuple[str, dict]] = (),
+) -> dict[str, int]:
     """The fast path right after commit: these deliveries were just written
     by this process and the retry sweep leaves them alone for a grace period,
     so they are sent from memory without claiming, then recorded in one
@@ -85,8 +90,8 @@ def send_fresh(batch: list[Delivery], *, now: dt.datetime | None = None) -> dict
     now = now or clock_now()
     outcome: dict[int, str | None] = {}
     web = [d for d in batch if d.channel == Channel.WEB]
-    if web:
-        outcome.update(_send_web(web, down={}))
+    if web or broadcasts:
+        outcome.update(_send_web(web, down={}, extra=broadcasts))
     down: dict[str, str] = {}
     for d in batch:
         if d.channel == Channel.WEB:
@@ -217,9 +222,15 @@ def web_group(n: Notification) -> str:
     return selectors.group_for_dossier(n.dossier)
 
 
-def _send_web(batch: list[Delivery], *, down: dict[str, str]) -> dict[int, str | None]:
+def _send_web(
+    batch: list[Delivery],
+    *,
+    down: dict[str, str],
+    extra: Sequence[tuple[str, dict]] = (),
+) -> dict[int, str | None]:
     """group_send each, in id order, in one event loop; the first failure
-    marks the layer down for the rest of the run."""
+    marks the layer down for the rest of the run. ``extra`` are best-effort
+    broadcasts (no outbox row) sent in the same hop, after the deliveries."""
     if "web" in down:
         return {d.pk: down["web"] for d in batch}
     layer = get_channel_layer()
@@ -254,6 +265,13 @@ def _send_web(batch: list[Delivery], *, down: dict[str, str]) -> dict[int, str |
                 results[pk] = None
         if failure is not None:
             down["web"] = failure
+        else:
+            for group, message in extra:
+                try:
+                    await asyncio.wait_for(layer.group_send(group, message), WEB_SEND_TIMEOUT)
+                except Exception:
+                    log.warning("notifications: broadcast to %s failed", group, exc_info=True)
+                    break
         return results
 
     return async_to_sync(send_all)()

@@ -256,13 +256,14 @@ class _FastPath:
 
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
+        self.broadcasts: list[tuple[str, dict]] = []
 
     def __call__(self) -> None:
         web = [d for d in self.deliveries if d.channel == Channel.WEB]
         other = [d for d in self.deliveries if d.channel != Channel.WEB]
-        if web:
+        if web or self.broadcasts:
             try:
-                send_fresh(web)
+                send_fresh(web, broadcasts=self.broadcasts)
             except Exception:
                 log.exception("notifications: immediate web delivery failed; left for retry")
         if other:
@@ -277,15 +278,32 @@ class _FastPath:
                 log.exception("notifications: immediate e-mail/SMS delivery failed; left for retry")
 
 
-def _schedule(deliveries: list[Delivery]) -> None:
+def _fast_path() -> _FastPath:
+    """This transaction's after-commit sender (created on first use)."""
     connection = transaction.get_connection()
     for _sids, func, _robust in connection.run_on_commit:
         if isinstance(func, _FastPath):
-            func.deliveries.extend(deliveries)
-            return
+            return func
     fast = _FastPath()
-    fast.deliveries.extend(deliveries)
     transaction.on_commit(fast, robust=True)
+    return fast
+
+
+def _schedule(deliveries: list[Delivery]) -> None:
+    _fast_path().deliveries.extend(deliveries)
+
+
+def broadcast_after_commit(group: str, message: dict) -> None:
+    """A best-effort live message (no outbox row: nothing to retry, a client
+    that missed it re-reads its state) sent after commit, in the same hop as
+    the transaction's notifications. Outside a transaction: sent now."""
+    if not _GROUP_SAFE.match(group):
+        raise ValueError(f"{group!r} cannot name a channel group")
+    _json_safe(message)
+    if not transaction.get_connection().in_atomic_block:
+        send_fresh([], broadcasts=[(group, message)])
+        return
+    _fast_path().broadcasts.append((group, message))
 
 
 def _officer_contacts(user_ids: list[int | None]) -> dict[int, dict[str, str]]:

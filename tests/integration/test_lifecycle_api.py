@@ -618,3 +618,24 @@ def test_history_is_append_only_in_python(received):
     with pytest.raises(RuntimeError):
         event.delete()
     assert Handover.objects.count() == 1
+
+
+def test_list_query_count_does_not_grow_with_the_page(received, clock, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    desk, handler = api(BHXH["desk"]), api(BHXH["handler"])
+    for _ in range(12):
+        code = desk.post("/api/v1/dossiers/", receipt_body(), format="json").json()["code"]
+        act(handler, code, "claim")
+    counts = {}
+    for size in (2, 13):
+        with CaptureQueriesContext(connection) as q:
+            r = desk.get(f"/api/v1/dossiers/?page_size={size}")
+        assert len(r.json()["results"]) == size
+        assert all(d["current_task"]["assignee"] for d in r.json()["results"][:size - 1])
+        counts[size] = len(q.captured_queries)
+    assert counts[2] == counts[13], counts
+    with CaptureQueriesContext(connection) as q:
+        desk.get(f"/api/v1/dossiers/{code}/")
+    assert len(q.captured_queries) <= 25

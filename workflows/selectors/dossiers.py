@@ -74,7 +74,7 @@ LIST_RELATED = [
     "centre",
     "clock",
     "current_handover__to_unit",
-    "current_handover__to_officer",
+    "current_handover__to_officer__officer",
     "current_handover__clock",
 ]
 
@@ -225,7 +225,7 @@ def dossier_for_display(*, code: str, user) -> Dossier:
             Prefetch(
                 "handovers",
                 queryset=Handover.objects.select_related(
-                    "from_unit", "from_officer", "to_unit", "to_officer"
+                    "from_unit", "from_officer__officer", "to_unit", "to_officer__officer"
                 ).order_by("seq"),
             ),
             Prefetch("events", queryset=DossierEvent.objects.order_by("seq")),

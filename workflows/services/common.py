@@ -41,15 +41,38 @@ def lock_dossier(code: str) -> Dossier:
     pk = Dossier.objects.select_for_update().filter(code=code).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown_dossier")
-    return Dossier.objects.select_related(
+    # What every action reads; the version and agency rows are read lazily by
+    # the few actions that need them (starting the clock).
+    dossier = Dossier.objects.select_related(
         "centre__commune",
         "clock",
         "current_handover__clock",
         "current_handover__task__process",
-        "version",
         "procedure",
-        "agency",
     ).get(pk=pk)
+    dossier._as_loaded = _columns(dossier)
+    return dossier
+
+
+def _columns(dossier: Dossier) -> dict[str, Any]:
+    return {f.attname: getattr(dossier, f.attname) for f in Dossier._meta.concrete_fields}
+
+
+def save_dossier(dossier: Dossier) -> None:
+    """Write the columns this action changed (all of them for a new dossier).
+
+    A dossier row carries JSON (route, policy, documents) that an action
+    seldom touches; rewriting the whole row on every action cost more than
+    the rest of the UPDATE.
+    """
+    loaded = getattr(dossier, "_as_loaded", None)
+    if dossier.pk is None or loaded is None:
+        dossier.save()
+    else:
+        changed = [name for name, value in _columns(dossier).items() if loaded[name] != value]
+        if changed:
+            dossier.save(update_fields=changed)
+    dossier._as_loaded = _columns(dossier)
 
 
 def transition(dossier: Dossier, name: str, **kwargs: Any) -> Any:
@@ -242,9 +265,9 @@ def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: 
     """End a clock (if running or paused) and return the verdict."""
     if clock is None or clock.state in ("not_started", "ended"):
         return ""
-    from workflows.services.deadlines import clock_fold
+    from workflows.services.deadlines import clock_events, clock_fold
 
-    events = list(clock.events.order_by("seq"))
+    events = clock_events(clock)
     before = clock_fold(clock, events=events, calendar=calendar, as_of=at)
     verdict = verdict_at(clock, before, at)
     clock_append(

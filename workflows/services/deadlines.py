@@ -70,6 +70,23 @@ def clock_start(
     return clock, state
 
 
+def clock_events(clock: Clock) -> list[ClockEvent]:
+    """The clock's ledger, in order. A clock whose only event is its start is
+    rebuilt from its cached columns (exactly: kind, moment and the due time it
+    produced), which spares a query for most step clocks."""
+    if clock.events_count == 1 and clock.started_at is not None:
+        return [
+            ClockEvent(
+                clock=clock,
+                seq=1,
+                kind=ClockEventKind.START,
+                at=clock.started_at,
+                due_at=clock.first_due_at,
+            )
+        ]
+    return list(clock.events.order_by("seq"))
+
+
 def ledger_events(events: Iterable[ClockEvent]) -> list[ledger.ClockEvent]:
     return [
         ledger.ClockEvent(kind=e.kind, at=e.at, reason=e.reason, new_due_at=e.new_due_at)
@@ -87,7 +104,7 @@ def clock_fold(
 ) -> ledger.ClockState:
     """The clock's state derived from its ledger (the source of truth)."""
     if events is None:
-        events = list(clock.events.order_by("seq"))
+        events = clock_events(clock)
     if calendar is None:
         calendar = centre_calendar(clock.centre)
     return ledger.fold(
@@ -156,7 +173,7 @@ def clock_append(
     if kind not in FOLDED:
         raise ValidationFailed(f"Sự kiện thời hạn không hợp lệ: {kind}.", field="kind")
     if events is None:
-        events = list(clock.events.order_by("seq"))
+        events = clock_events(clock)
     calendar = calendar or centre_calendar(clock.centre)
     new = ClockEvent(
         clock=clock,

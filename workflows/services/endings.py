@@ -27,6 +27,7 @@ from workflows.services.common import (
     is_super,
     lock_dossier,
     require,
+    save_dossier,
     transition,
 )
 from workflows.services.deadlines import clock_append, clock_fold
@@ -120,7 +121,7 @@ def dossier_extend(*, actor, code: str, reason: str, new_due_at: dt.datetime) ->
                 "timely": timely,
             },
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "extended", at=at, reason=reason, new_due_at=state.due_at)
     return dossier
 
@@ -162,7 +163,7 @@ def dossier_refuse(*, actor, code: str, reason: str) -> Dossier:
             actor=actor,
             data={"reason": reason, "timeliness": verdict},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "refused", at=at, reason=reason)
     return dossier
 
@@ -198,7 +199,7 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
             actor=actor,
             data={"reason": reason, "timeliness": verdict},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "withdrawn", at=at, reason=reason, unit_id=holding_unit)
     return dossier
 
@@ -254,7 +255,7 @@ def dossier_close(*, actor, code: str, at: dt.datetime | None = None) -> Dossier
             actor=actor,
             data={"reason": CLOSE_REASON, "supplement_deadline": request.deadline},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "closed", at=at, reason=CLOSE_REASON)
     return dossier
 
@@ -288,5 +289,5 @@ def dossier_rate(*, code: str, score: str, comment: str = "") -> Rating:
             actor=None,
             data={"score": score, "comment": rating.comment},
         )
-        dossier.save()
+        save_dossier(dossier)
     return rating

@@ -22,6 +22,7 @@ from workflows.services.common import (
     lock_dossier,
     officer,
     require,
+    save_dossier,
     transition,
 )
 from workflows.services.context import ActionContext, acting
@@ -76,7 +77,7 @@ def dossier_claim(*, actor, code: str) -> object:
             actor=actor,
             data={"step": handover.step_name, "unit": handover.to_unit_id},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "claimed", at=at)
     return dossier
 
@@ -133,7 +134,7 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
             actor=actor,
             data={"step": handover.step_name, "officer": officer_username},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "assigned", at=at, officer_id=target.user_id)
     return dossier
 
@@ -196,7 +197,7 @@ def dossier_advance(*, actor, code: str, note: str = "", result: str = "") -> ob
                 actor=actor,
                 data={"timeliness": dossier_verdict, "result": dossier.result},
             )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "result_ready" if last else "advanced", at=at)
     return dossier
 
@@ -242,6 +243,6 @@ def dossier_return(*, actor, code: str, method: str) -> object:
             actor=actor,
             data={"method": method, "verdict": verdict},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "returned", at=at)
     return dossier

@@ -44,6 +44,7 @@ from workflows.services.common import (
     pin_hash,
     require,
     resolve_route,
+    save_dossier,
     transition,
 )
 from workflows.services.context import ActionContext, acting
@@ -285,7 +286,7 @@ def _create(
         request_fingerprint=print_,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    dossier.save()
+    save_dossier(dossier)
     summary = {
         "procedure": procedure.code,
         "version": version.effective_from.isoformat(),
@@ -294,7 +295,7 @@ def _create(
     }
     if channel != Channel.IN_PERSON:
         history_append(dossier=dossier, kind="submitted", at=at, actor=actor, data=summary)
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "submitted", at=at)
         return dossier, pin
     if complete:
@@ -307,7 +308,7 @@ def _create(
             actor=actor,
             data={**summary, "due_at": dossier.clock.due_at},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "received", at=at)
         return dossier, pin
     transition(dossier, "request_reception_supplement")
@@ -326,7 +327,7 @@ def _create(
         actor=actor,
         data={**summary, "stage": request.stage, "items": missing_items},
     )
-    dossier.save()
+    save_dossier(dossier)
     publish(
         dossier,
         "supplement_requested",
@@ -380,7 +381,7 @@ def dossier_accept(*, actor, code: str) -> Dossier:
             actor=actor,
             data={"due_at": dossier.clock.due_at},
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "accepted", at=at)
     return dossier
 
@@ -460,7 +461,7 @@ def dossier_request_supplement(*, actor, code: str, reason: str, items: list[str
                 "within_three_working_days": request.within_three_working_days,
             },
         )
-        dossier.save()
+        save_dossier(dossier)
         publish(
             dossier,
             "supplement_requested",
@@ -510,6 +511,6 @@ def dossier_supplement(*, actor, code: str, note: str = "") -> Dossier:
         data["due_at"] = dossier.clock.due_at
         data["status"] = status
         history_append(dossier=dossier, kind="supplement_received", at=at, actor=actor, data=data)
-        dossier.save()
+        save_dossier(dossier)
         publish(dossier, "supplement_received", at=at, stage=request.stage)
     return dossier

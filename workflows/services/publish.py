@@ -10,20 +10,14 @@ commit; a page that missed one re-reads the snapshot when it reconnects.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
 
 from config.clock import LOCAL_TZ
-from notifications.services import Message, Recipient, notify_many
+from notifications.services import Message, Recipient, broadcast_after_commit, notify_many
 from workflows.models import Dossier, DossierStatus
 from workflows.selectors.dossiers import local, mask_name
-
-log = logging.getLogger(__name__)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -74,23 +68,12 @@ def public_fields(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
     }
 
 
-def broadcast_after_commit(dossier: Dossier, *, at: dt.datetime, kind: str) -> None:
-    """Live refresh of the tracking page and the centre's board (best effort)."""
+def broadcast_live(dossier: Dossier, *, at: dt.datetime, kind: str) -> None:
+    """Live refresh of the tracking page and the centre's board (best effort,
+    after commit, in the same hop as the action's notifications)."""
     payload = {"type": "dossier.updated", "event": kind, "dossier": public_fields(dossier, at=at)}
-    track_group = f"track.{dossier.code}"
-    board_group = f"board.{dossier.centre.code}"
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(track_group, payload)
-            async_to_sync(layer.group_send)(board_group, {"type": "board.refresh"})
-        except Exception:
-            log.warning("live refresh of %s failed", dossier.code, exc_info=True)
-
-    transaction.on_commit(send)
+    broadcast_after_commit(f"track.{dossier.code}", payload)
+    broadcast_after_commit(f"board.{dossier.centre.code}", {"type": "board.refresh"})
 
 
 def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> None:
@@ -240,4 +223,4 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
     if messages:
         # Recipients come from foreign keys of locked rows: no existence check.
         notify_many(messages, at=at, verify=False)
-    broadcast_after_commit(dossier, at=at, kind=kind)
+    broadcast_live(dossier, at=at, kind=kind)
