@@ -633,7 +633,7 @@ def test_list_query_count_does_not_grow_with_the_page(received, clock, api):
         with CaptureQueriesContext(connection) as q:
             r = desk.get(f"/api/v1/dossiers/?page_size={size}")
         assert len(r.json()["results"]) == size
-        assert all(d["current_task"]["assignee"] for d in r.json()["results"][:size - 1])
+        assert all(d["current_task"]["assignee"] for d in r.json()["results"][: size - 1])
         counts[size] = len(q.captured_queries)
     assert counts[2] == counts[13], counts
     with CaptureQueriesContext(connection) as q:
