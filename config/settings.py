@@ -148,7 +148,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "motcua"},
+            "CONFIG": {
+                # channels_redis waits for messages with a 5 s blocking read;
+                # redis-py 8 defaults to a 5 s socket timeout, which killed
+                # every socket idle for 5 s (caught by test_cross_process).
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
+                ],
+                "prefix": "motcua",
+            },
         }
     }
     CACHES = {
