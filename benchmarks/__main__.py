@@ -1,20 +1,26 @@
 """``make bench``: run every benchmark and print one JSON list on stdout.
 
-Each module ``benchmarks/bench_*.py`` defines ``run() -> dict``. Progress
-goes to stderr; stdout is only the JSON. ``python -m benchmarks worktime``
-runs the benchmarks whose name contains ``worktime``.
+Each module ``benchmarks/bench_*.py`` defines ``run() -> dict`` and runs in a
+fresh Python process (each sets Django up on its own throwaway database).
+Progress goes to stderr; stdout is only the JSON. ``python -m benchmarks
+worktime`` runs the benchmarks whose name contains ``worktime``.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import pkgutil
+import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
+
+_CHILD = (
+    "import json, sys, importlib; "
+    "result = importlib.import_module('benchmarks.' + sys.argv[1]).run(); "
+    "sys.stdout.write('\\n@@RESULT@@' + json.dumps(result, ensure_ascii=False))"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -27,12 +33,18 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        try:
-            module = importlib.import_module(f"benchmarks.{name}")
-            result = module.run()
-        except Exception as e:  # report and go on: one broken benchmark should not hide the rest
-            traceback.print_exc()
-            result = {"name": name, "error": f"{type(e).__name__}: {e}"}
+        child = subprocess.run(
+            [sys.executable, "-c", _CHILD, name],
+            cwd=here.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        _, marker, payload = child.stdout.rpartition("@@RESULT@@")
+        if child.returncode == 0 and marker:
+            result = json.loads(payload)
+        else:  # report and go on: one broken benchmark should not hide the rest
+            result = {"name": name, "error": f"exit status {child.returncode}; see stderr"}
             failed = True
         result.setdefault("seconds", round(time.perf_counter() - started, 1))
         results.append(result)
