@@ -77,3 +77,16 @@ def test_production_settings_start_with_everything_set():
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_createsuperuser_noinput_reads_the_environment(monkeypatch):
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "root")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.vn")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "mot-mat-khau-dai")
+    call_command("createsuperuser", interactive=False, verbosity=0)
+    root = User.objects.get(username="root")
+    assert root.is_superuser and root.check_password("mot-mat-khau-dai")

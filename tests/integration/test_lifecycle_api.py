@@ -211,6 +211,13 @@ def test_supplement_after_appraisal_pauses_and_restarts_from_zero(received, cloc
     # restarted from zero: 7 working days from Fri 4/12 08:00 → Tue 15/12 08:00
     assert d["due_at"] == "2026-12-15T08:00:00+07:00"
     assert [c["kind"] for c in d["clock"]] == ["start", "pause", "restart"]
+    # Both legal views: Decree 118 restarts from zero; Decision 766 subtracts the wait.
+    # Used before the pause: Mon 08:00 → Tue 08:00 = 7.5 h + 0.5 h (Tue 07:30–08:00) = 8 h;
+    # paused Tue 08:00 → Fri 08:00 = 3 working days.
+    wt = d["working_time"]
+    assert wt["used_seconds"] == 0 and wt["restarts"] == 1 and wt["pauses"] == 1
+    assert wt["paused_seconds"] == 3 * 8 * 3600
+    assert wt["elapsed_766_seconds"] == 8 * 3600
     # a second post-appraisal request is refused (Decree 118: only once)
     second = act(handler, code, "request-supplement", {"reason": "x", "items": ["y"]})
     assert second.status_code == 409

@@ -148,6 +148,25 @@ class DossierDetailSerializer(DossierSummarySerializer):
     documents = DocumentSerializer(many=True)
     agency = CodeName()
     first_due_at = serializers.DateTimeField(allow_null=True)
+    working_time = inline_serializer(
+        "WorkingTime",
+        {
+            "state": serializers.CharField(),
+            "budget_seconds": serializers.IntegerField(),
+            "used_seconds": serializers.IntegerField(
+                help_text="Nghị định 118: từ lần tính lại gần nhất"
+            ),
+            "left_seconds": serializers.IntegerField(),
+            "paused_seconds": serializers.IntegerField(help_text="Thời gian chờ công dân bổ sung"),
+            "elapsed_766_seconds": serializers.IntegerField(
+                help_text="Quyết định 766: từ lần đầu, trừ thời gian chờ công dân"
+            ),
+            "day_seconds": serializers.IntegerField(),
+            "restarts": serializers.IntegerField(),
+            "pauses": serializers.IntegerField(),
+        },
+        allow_null=True,
+    )
     result = serializers.CharField()
     return_method = serializers.CharField(allow_null=True)
     stop_reason = serializers.CharField(allow_null=True)

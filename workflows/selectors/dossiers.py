@@ -304,6 +304,32 @@ def summary(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
     }
 
 
+def working_time(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any] | None:
+    """Both legal views of the time taken, folded from the ledger as of ``at``:
+    Decree 118 (``used``: since the last restart, pauses excluded) and
+    Decision 766 (``elapsed_766``: since the first start, waiting for the
+    citizen subtracted). Seconds of the centre's working time."""
+    clock = dossier.clock
+    if clock is None:
+        return None
+    from workflows.selectors.calendar import centre_calendar
+    from workflows.services.deadlines import clock_fold
+
+    calendar = centre_calendar(dossier.centre)
+    state = clock_fold(clock, events=list(clock.events.all()), calendar=calendar, as_of=at)
+    return {
+        "state": state.state,
+        "budget_seconds": state.budget_seconds,
+        "used_seconds": state.used_seconds,
+        "left_seconds": state.left_seconds,
+        "paused_seconds": state.paused_seconds,
+        "elapsed_766_seconds": state.elapsed_766_seconds,
+        "day_seconds": calendar.day_seconds,
+        "restarts": state.restart_count,
+        "pauses": state.pause_count,
+    }
+
+
 def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
     body = summary(dossier, at=at)
     clock = dossier.clock
@@ -325,6 +351,7 @@ def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
                 "time_limit": dossier.version.time_limit,
             },
             "first_due_at": local(clock.first_due_at if clock else None),
+            "working_time": working_time(dossier, at=at),
             "result": dossier.result,
             "return_method": dossier.return_method or None,
             "stop_reason": dossier.stop_reason or None,
