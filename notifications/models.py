@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.models import ServiceCentre, Unit
 
@@ -69,7 +70,7 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("thông báo")
-        verbose_name_plural = _("thông báo")
+        verbose_name_plural = pgettext_lazy("plural", "thông báo")
         ordering = ["-id"]
         indexes = [
             # "Everything addressed to me after id N": one index per way of
@@ -180,7 +181,7 @@ class Delivery(models.Model):
 
     class Meta:
         verbose_name = _("lượt gửi")
-        verbose_name_plural = _("lượt gửi")
+        verbose_name_plural = pgettext_lazy("plural", "lượt gửi")
         ordering = ["-id"]
         indexes = [
             models.Index(

@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # ---------------------------------------------------------------------------
 # Administrative divisions (after the 1 July 2025 reform: 34 provinces, 3,321
@@ -31,7 +32,7 @@ class Province(models.Model):
 
     class Meta:
         verbose_name = _("tỉnh, thành phố")
-        verbose_name_plural = _("tỉnh, thành phố")
+        verbose_name_plural = pgettext_lazy("plural", "tỉnh, thành phố")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -49,7 +50,7 @@ class Commune(models.Model):
 
     class Meta:
         verbose_name = _("xã, phường, đặc khu")
-        verbose_name_plural = _("xã, phường, đặc khu")
+        verbose_name_plural = pgettext_lazy("plural", "xã, phường, đặc khu")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -120,7 +121,7 @@ class ServiceCentre(models.Model):
 
     class Meta:
         verbose_name = _("trung tâm phục vụ hành chính công")
-        verbose_name_plural = _("trung tâm phục vụ hành chính công")
+        verbose_name_plural = pgettext_lazy("plural", "trung tâm phục vụ hành chính công")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -161,7 +162,7 @@ class Agency(models.Model):
 
     class Meta:
         verbose_name = _("cơ quan")
-        verbose_name_plural = _("cơ quan")
+        verbose_name_plural = pgettext_lazy("plural", "cơ quan")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -193,7 +194,7 @@ class Unit(models.Model):
 
     class Meta:
         verbose_name = _("bộ phận")
-        verbose_name_plural = _("bộ phận")
+        verbose_name_plural = pgettext_lazy("plural", "bộ phận")
         ordering = ["agency__code", "code"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "code"], name="unit_code_unique_in_agency"),
@@ -252,7 +253,7 @@ class Officer(models.Model):
 
     class Meta:
         verbose_name = _("cán bộ")
-        verbose_name_plural = _("cán bộ")
+        verbose_name_plural = pgettext_lazy("plural", "cán bộ")
         ordering = ["user__username"]
 
     def __str__(self) -> str:
@@ -270,7 +271,7 @@ class Sector(models.Model):
 
     class Meta:
         verbose_name = _("lĩnh vực")
-        verbose_name_plural = _("lĩnh vực")
+        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -299,7 +300,7 @@ class Procedure(models.Model):
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
-        verbose_name_plural = _("thủ tục hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "thủ tục hành chính")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -366,7 +367,7 @@ class ProcedureVersion(models.Model):
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")
-        verbose_name_plural = _("phiên bản thủ tục")
+        verbose_name_plural = pgettext_lazy("plural", "phiên bản thủ tục")
         ordering = ["procedure__code", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -455,7 +456,7 @@ class RequiredDocument(models.Model):
 
     class Meta:
         verbose_name = _("thành phần hồ sơ")
-        verbose_name_plural = _("thành phần hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "thành phần hồ sơ")
         ordering = ["version", "order"]
         constraints = [
             models.UniqueConstraint(fields=["version", "order"], name="document_order_unique"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.models import Province, ServiceCentre
 
@@ -58,7 +59,7 @@ class CalendarOverride(models.Model):
 
     class Meta:
         verbose_name = _("điều chỉnh lịch làm việc")
-        verbose_name_plural = _("điều chỉnh lịch làm việc")
+        verbose_name_plural = pgettext_lazy("plural", "điều chỉnh lịch làm việc")
         ordering = ["date", "scope"]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.models import ServiceCentre
 
@@ -71,7 +72,7 @@ class Clock(models.Model):
 
     class Meta:
         verbose_name = _("đồng hồ thời hạn")
-        verbose_name_plural = _("đồng hồ thời hạn")
+        verbose_name_plural = pgettext_lazy("plural", "đồng hồ thời hạn")
         indexes = [
             models.Index(
                 fields=["due_at"],

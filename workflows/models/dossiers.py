@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.workflow.models import Process, Task
 
 from procedures.models import (
@@ -160,7 +161,7 @@ class Dossier(models.Model):
 
     class Meta:
         verbose_name = _("hồ sơ")
-        verbose_name_plural = _("hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ")
         ordering = ["-submitted_at", "-pk"]
         permissions = [
             ("receive_dossier", _("Tiếp nhận, trả kết quả hồ sơ")),
@@ -226,7 +227,7 @@ class SupplementRequest(models.Model):
 
     class Meta:
         verbose_name = _("yêu cầu bổ sung")
-        verbose_name_plural = _("yêu cầu bổ sung")
+        verbose_name_plural = pgettext_lazy("plural", "yêu cầu bổ sung")
         ordering = ["dossier", "requested_at", "pk"]
         indexes = [
             models.Index(
@@ -258,7 +259,7 @@ class Extension(models.Model):
 
     class Meta:
         verbose_name = _("văn bản xin lỗi và hẹn lại")
-        verbose_name_plural = _("văn bản xin lỗi và hẹn lại")
+        verbose_name_plural = pgettext_lazy("plural", "văn bản xin lỗi và hẹn lại")
 
     def __str__(self) -> str:
         return f"{self.dossier_id} → {self.new_due_at:%d/%m/%Y %H:%M}"
@@ -373,7 +374,7 @@ class Rating(models.Model):
 
     class Meta:
         verbose_name = _("đánh giá")
-        verbose_name_plural = _("đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "đánh giá")
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.score}"

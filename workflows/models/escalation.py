@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.models import Procedure
 
@@ -51,7 +52,7 @@ class EscalationPolicy(models.Model):
 
     class Meta:
         verbose_name = _("quy tắc cảnh báo")
-        verbose_name_plural = _("quy tắc cảnh báo")
+        verbose_name_plural = pgettext_lazy("plural", "quy tắc cảnh báo")
         constraints = [
             # At most one global policy: a unique index on a constant over the
             # rows without a procedure.
@@ -84,7 +85,7 @@ class Escalation(models.Model):
 
     class Meta:
         verbose_name = _("cảnh báo đã phát")
-        verbose_name_plural = _("cảnh báo đã phát")
+        verbose_name_plural = pgettext_lazy("plural", "cảnh báo đã phát")
         ordering = ["-fired_at"]
         constraints = [
             models.UniqueConstraint(
