@@ -131,6 +131,7 @@ def allowed_actions(dossier: Dossier, user, at: dt.datetime | None = None) -> li
     open_step = handover is not None and handover.completed_at is None
     is_return = open_step and handover.step_role == "return"
     task = handover.task if open_step else None
+    facts = _Facts(user, dossier, handover) if user is not None else None
     result = []
     for action in actions:
         if action in ("claim", "assign") and (not open_step or is_return):
@@ -151,7 +152,7 @@ def allowed_actions(dossier: Dossier, user, at: dt.datetime | None = None) -> li
             continue
         if action == "close" and at is not None and not _supplement_overdue(dossier, at):
             continue
-        if user is not None and not _may(user, action, dossier, handover, task):
+        if facts is not None and not _may(facts, action, task):
             continue
         result.append(action)
     return result
@@ -174,36 +175,81 @@ def _supplement_overdue(dossier: Dossier, at: dt.datetime) -> bool:
     )
 
 
-def _may(user, action: str, dossier: Dossier, handover, task) -> bool:
-    from workflows.services import common as c
+class _Facts:
+    """What the permission rules ask about the caller, each read at most once."""
 
-    if c.is_super(user):
+    def __init__(self, user, dossier: Dossier, handover) -> None:
+        self.user, self.dossier, self.handover = user, dossier, handover
+        self._cache: dict[str, bool] = {}
+
+    def _get(self, name: str, compute) -> bool:
+        if name not in self._cache:
+            self._cache[name] = bool(compute())
+        return self._cache[name]
+
+    @property
+    def superuser(self) -> bool:
+        from workflows.services import common as c
+
+        return self._get("superuser", lambda: c.is_super(self.user))
+
+    @property
+    def officer(self) -> Officer | None:
+        return _officer(self.user)
+
+    @property
+    def receiver(self) -> bool:
+        from workflows.services import common as c
+
+        return self._get("receiver", lambda: c.is_receiver_at(self.user, self.dossier.centre))
+
+    @property
+    def manager(self) -> bool:
+        from workflows.services import common as c
+
+        return self._get("manager", lambda: c.is_manager_at(self.user, self.dossier.centre))
+
+    @property
+    def agency(self) -> bool:
+        from workflows.services import common as c
+
+        return self._get("agency", lambda: c.in_agency(self.user, self.dossier))
+
+    @property
+    def in_step_unit(self) -> bool:
+        return self._get(
+            "in_step_unit",
+            lambda: (
+                self.handover is not None
+                and self.officer is not None
+                and self.officer.unit_id == self.handover.to_unit_id
+            ),
+        )
+
+
+def _may(facts: _Facts, action: str, task) -> bool:
+    if facts.superuser:
         return True
-    officer = _officer(user)
-    if officer is None:
+    if facts.officer is None:
         return False
-    receiver = c.is_receiver_at(user, dossier.centre)
-    manager = c.is_manager_at(user, dossier.centre)
-    agency = c.in_agency(user, dossier)
-    in_step_unit = handover is not None and officer.unit_id == handover.to_unit_id
     if action in ("accept", "supplement", "withdraw"):
-        return receiver
+        return facts.receiver
     if action == "claim":
-        return in_step_unit
+        return facts.in_step_unit
     if action == "assign":
-        return manager or (officer.role == Role.APPROVER and agency)
+        return facts.manager or (facts.officer.role == Role.APPROVER and facts.agency)
     if action == "advance":
-        return task is not None and task.owner_id == user.pk
+        return task is not None and task.owner_id == facts.user.pk
     if action == "request-supplement":
-        return receiver or manager or in_step_unit
+        return facts.receiver or facts.manager or facts.in_step_unit
     if action == "extend":
-        return agency or manager or receiver
+        return facts.agency or facts.manager or facts.receiver
     if action == "refuse":
-        return receiver or agency
+        return facts.receiver or facts.agency
     if action == "close":
-        return receiver or manager
+        return facts.receiver or facts.manager
     if action == "return":
-        return receiver or in_step_unit
+        return facts.receiver or facts.in_step_unit
     return False
 
 
