@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from procedures.validators import validate_phone
+
 # ---------------------------------------------------------------------------
 # Administrative divisions (after the 1 July 2025 reform: 34 provinces, 3,321
 # commune-level units).
@@ -216,15 +218,6 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 
 
-phone_validator = RegexValidator(
-    r"^(0|\+84)(3|5|7|8|9)[0-9]{8}$|^(0|\+84)2[0-9]{9}$",
-    _(
-        "Số điện thoại không hợp lệ (di động 10 số bắt đầu bằng 03, 05, 07, 08, 09 hoặc cố định 02…)."
-    ),
-    code="invalid_phone",
-)
-
-
 class Officer(models.Model):
     """A civil servant using motcua: a user with a unit, a role and centres."""
 
@@ -236,7 +229,7 @@ class Officer(models.Model):
     )
     full_name = models.CharField(_("họ và tên"), max_length=150)
     phone = models.CharField(
-        _("điện thoại"), max_length=15, blank=True, validators=[phone_validator]
+        _("điện thoại"), max_length=15, blank=True, validators=[validate_phone]
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(

@@ -47,10 +47,10 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _snapshot(self, pin: str) -> dict:
-        from workflows.api.tracking import check_pin
         from workflows.selectors.dossiers import tracking
+        from workflows.services.tracking import tracking_access
 
-        dossier = check_pin(code=self.code, pin=pin, address=_client(self.scope))
+        dossier = tracking_access(code=self.code, pin=pin, address=_client(self.scope))
         return tracking(dossier)
 
     async def disconnect(self, code):

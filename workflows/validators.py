@@ -1,10 +1,14 @@
-"""Vietnamese identity numbers and phone numbers."""
+"""Vietnamese identity numbers (and, re-exported, phone numbers)."""
 
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
+
+from procedures.validators import normalise_phone
+
+__all__ = ["BIRTHPLACE_CODES", "normalise_phone", "validate_id_number"]
 
 #: Birthplace codes that open a 12-digit personal identification number
 #: (Circular 59/2021/TT-BCA, Appendix: the 63 pre-2025 provinces).
@@ -77,8 +81,6 @@ BIRTHPLACE_CODES = frozenset(
 )
 
 _ID = re.compile(r"^[0-9]{12}$")
-_MOBILE = re.compile(r"^(?:0|\+84|84)([35789][0-9]{8})$")
-_LANDLINE = re.compile(r"^(?:0|\+84|84)(2[0-9]{9})$")
 
 
 def validate_id_number(value: str) -> None:
@@ -99,17 +101,3 @@ def validate_id_number(value: str) -> None:
             "Số định danh cá nhân không hợp lệ: chữ số thứ tư (thế kỷ, giới tính) phải từ 0 đến 3.",
             code="invalid_id_number",
         )
-
-
-def normalise_phone(value: str) -> str:
-    """Mobile (10 digits: 03/05/07/08/09…) or landline (11 digits: 02…), as
-    written locally with a leading 0; +84 and spaces, dots, dashes accepted."""
-    compact = re.sub(r"[\s.\-()]", "", value or "")
-    match = _MOBILE.match(compact) or _LANDLINE.match(compact)
-    if not match:
-        raise ValidationError(
-            "Số điện thoại không hợp lệ: di động 10 số bắt đầu bằng 03, 05, 07, 08, 09 hoặc "
-            "cố định 11 số bắt đầu bằng 02.",
-            code="invalid_phone",
-        )
-    return "0" + match.group(1)

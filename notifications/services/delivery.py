@@ -88,26 +88,7 @@ def send_fresh(
     so they are sent from memory without claiming, then recorded in one
     UPDATE per outcome (only rows still pending: never twice)."""
     now = now or clock_now()
-    outcome: dict[int, str | None] = {}
-    web = [d for d in batch if d.channel == Channel.WEB]
-    if web or broadcasts:
-        outcome.update(_send_web(web, down={}, extra=broadcasts))
-    down: dict[str, str] = {}
-    for d in batch:
-        if d.channel == Channel.WEB:
-            continue
-        if d.channel in down:
-            outcome[d.pk] = down[d.channel]
-            continue
-        try:
-            SENDERS[d.channel](d)
-        except ChannelDown as e:
-            down[d.channel] = str(e)
-            outcome[d.pk] = str(e)
-        except Exception as e:
-            outcome[d.pk] = f"{type(e).__name__}: {e}"
-        else:
-            outcome[d.pk] = None
+    outcome = _send(batch, down={}, broadcasts=broadcasts)
     sent = [pk for pk, error in outcome.items() if error is None]
     failed = {pk: error for pk, error in outcome.items() if error is not None}
     if sent:
@@ -157,10 +138,19 @@ def _claim(*, now: dt.datetime, limit: int, ids: list[int] | None = None) -> lis
 def _send_and_record(
     batch: list[Delivery], *, now: dt.datetime, down: dict[str, str]
 ) -> dict[str, int]:
+    return _record(batch, _send(batch, down=down), now=now)
+
+
+def _send(
+    batch: list[Delivery], *, down: dict[str, str], broadcasts: Sequence[tuple[str, dict]] = ()
+) -> dict[int, str | None]:
+    """Send a batch: the web ones (and any broadcasts) in one hop into the
+    event loop, then e-mail and SMS one by one. Returns each delivery's error
+    (None when sent). A channel found down is not tried again in this run."""
     outcome: dict[int, str | None] = {}
     web = [d for d in batch if d.channel == Channel.WEB]
-    if web:
-        outcome.update(_send_web(web, down=down))
+    if web or broadcasts:
+        outcome.update(_send_web(web, down=down, extra=broadcasts))
     for d in batch:
         if d.channel == Channel.WEB:
             continue
@@ -176,7 +166,7 @@ def _send_and_record(
             outcome[d.pk] = f"{type(e).__name__}: {e}"
         else:
             outcome[d.pk] = None
-    return _record(batch, outcome, now=now)
+    return outcome
 
 
 def _record(

@@ -24,9 +24,9 @@ from procedures.models import (
     ServiceCentre,
     Unit,
     identifier_validator,
-    phone_validator,
 )
 from procedures.roles import ROLE_GROUPS, ROLE_PERMISSIONS, ROLE_UNIT_KIND
+from procedures.validators import normalise_phone
 
 from .divisions import commune_code
 
@@ -245,7 +245,7 @@ def officers_import(*, text: str) -> OfficerImportResult:
                 err(line, "email", f"địa chỉ e-mail không hợp lệ: {row['email']!r}")
         if row.get("phone"):
             try:
-                phone_validator(row["phone"])
+                row["phone"] = normalise_phone(row["phone"])
             except ValidationError as e:
                 err(line, "phone", e.messages[0])
         role = row.get("role", "")

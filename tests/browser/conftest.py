@@ -55,7 +55,7 @@ def _failed(request) -> bool:
 def demo_live(transactional_db):
     """The demo data, committed; the BHXH officers can log in to the server."""
     from procedures.services import demo_seed
-    from workflows.api.tracking import _failures_key
+    from workflows.services.tracking import failures_key
 
     demo_seed(password=PASSWORD)
     set_server_password(list(BHXH.values()), PASSWORD)
@@ -63,7 +63,7 @@ def demo_live(transactional_db):
     # 127.0.0.1 must not lock this run out (10 failures → 429).
     from django.core.cache import cache
 
-    cache.delete(_failures_key("127.0.0.1"))
+    cache.delete(failures_key("127.0.0.1"))
     return BHXH
 
 

@@ -47,10 +47,10 @@ def servers(demo, tmp_path):
     from django.core.cache import cache
     from django.db import connection
 
-    from workflows.api.tracking import _failures_key
+    from workflows.services.tracking import failures_key
 
     set_server_password(list(BHXH.values()), PASSWORD)
-    cache.delete(_failures_key("127.0.0.1"))  # earlier wrong PINs must not lock us out
+    cache.delete(failures_key("127.0.0.1"))  # earlier wrong PINs must not lock us out
     with daphne_servers(
         2,
         database_url=child_database_url(connection.settings_dict),

@@ -14,7 +14,7 @@ from procedures.api import ProblemSerializer
 from procedures.selectors import centre_get
 from workflows.api.common import parse_aware_datetime
 from workflows.models import CalendarOverride, OverrideKind, OverrideScope
-from workflows.selectors.calendar import centre_calendar
+from workflows.selectors.calendar import centre_calendar, overrides_list
 from workflows.services.calendar import calendar_override_create, calendar_override_delete
 from workflows.worktime import WorktimeError, explain, parse_duration
 
@@ -158,18 +158,16 @@ class CalendarOverrideListView(APIView):
         tags=["calendar"],
     )
     def get(self, request):
-        qs = CalendarOverride.objects.select_related("centre", "created_by").order_by("date", "pk")
         params = request.query_params
-        if params.get("year"):
-            if not params["year"].isdigit():
-                raise ValidationFailed("Năm không hợp lệ.", code="invalid", field="year")
-            qs = qs.filter(date__year=int(params["year"]))
-        if params.get("scope"):
-            qs = qs.filter(scope=params["scope"])
-        if params.get("centre"):
-            qs = qs.filter(centre__code=params["centre"])
-        if params.get("province"):
-            qs = qs.filter(province_id=f"{params['province']:0>2}")
+        year = params.get("year")
+        if year and not year.isdigit():
+            raise ValidationFailed("Năm không hợp lệ.", code="invalid", field="year")
+        qs = overrides_list(
+            year=int(year) if year else None,
+            scope=params.get("scope"),
+            centre=params.get("centre"),
+            province=params.get("province"),
+        )
         return Response(OverrideSerializer(qs, many=True).data)
 
     @extend_schema(

@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError, NotFound
 from procedures.api import ProblemSerializer
 from workflows.models import RatingScore
-from workflows.selectors.dossiers import dossier_for_tracking, tracking
-from workflows.services.common import pin_hash, pin_matches
+from workflows.selectors.dossiers import tracking
 from workflows.services.endings import dossier_rate
-
-MAX_FAILURES = 10
-WINDOW_SECONDS = 600
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-    default_code = "too_many_attempts"
+from workflows.services.tracking import tracking_access
 
 
 def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _failures_key(address: str) -> str:
-    return f"track-failures:{address}"
-
-
-def check_pin(*, code: str, pin: str, address: str):
-    """The dossier if code and PIN match; the same 404 for an unknown code
-    and a wrong PIN; 429 after 10 failures from one address in 10 minutes."""
-    key = _failures_key(address)
-    if (cache.get(key) or 0) >= MAX_FAILURES:
-        raise TooManyAttempts(
-            "Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút.",
-            extra={"retry_after": WINDOW_SECONDS},
-        )
-    dossier = dossier_for_tracking(code)
-    if dossier is None:
-        # Hash anyway, so an unknown code and a wrong PIN take the same time.
-        pin_hash(code, pin or "")
-        matched = False
-    else:
-        matched = pin_matches(dossier, pin)
-    if not matched:
-        if cache.add(key, 1, WINDOW_SECONDS) is False:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, WINDOW_SECONDS)
-        raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.", code="not_found")
-    return dossier
 
 
 _PIN = OpenApiParameter(
@@ -99,7 +59,7 @@ class TrackView(APIView):
         tags=["tracking"],
     )
     def get(self, request, code: str):
-        dossier = check_pin(
+        dossier = tracking_access(
             code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
         )
         return Response(tracking(dossier))
@@ -135,7 +95,7 @@ class RatingView(APIView):
         tags=["tracking"],
     )
     def post(self, request, code: str):
-        dossier = check_pin(
+        dossier = tracking_access(
             code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
         )
         data = RatingSerializer(data=request.data)

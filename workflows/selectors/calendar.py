@@ -36,6 +36,26 @@ def overrides_for(centre: ServiceCentre) -> list[CalendarOverride]:
     return sorted(rows, key=lambda o: (_SCOPE_ORDER[o.scope], o.date, o.pk))
 
 
+def overrides_list(
+    *,
+    year: int | None = None,
+    scope: str | None = None,
+    centre: str | None = None,
+    province: str | None = None,
+):
+    """Overrides for display, in date order, optionally filtered."""
+    qs = CalendarOverride.objects.select_related("centre", "created_by").order_by("date", "pk")
+    if year:
+        qs = qs.filter(date__year=year)
+    if scope:
+        qs = qs.filter(scope=scope)
+    if centre:
+        qs = qs.filter(centre__code=centre)
+    if province:
+        qs = qs.filter(province_id=f"{province:0>2}")
+    return qs
+
+
 def calendar_inputs(centre: ServiceCentre, overrides: list[CalendarOverride]) -> dict:
     return {
         "weekday_sessions": [parse_sessions(day) for day in _seven(centre.office_hours)],

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from config.clock import LOCAL_TZ
 from config.errors import NotFound, PermissionDenied
 from procedures.models import Officer, Role
+from procedures.selectors import officer_of
 from workflows.lifecycle import transitions_from
 from workflows.models import (
     ENDED_STATUSES,
@@ -28,20 +29,11 @@ from workflows.models import (
 # ---------------------------------------------------------------------------
 
 
-def _officer(user) -> Officer | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.officer
-    except Officer.DoesNotExist:
-        return None
-
-
 def visibility_filter(user) -> Q | None:
     """``None`` means everything; otherwise the dossiers the user may see."""
     if user is not None and getattr(user, "is_superuser", False):
         return None
-    officer = _officer(user)
+    officer = officer_of(user)
     if officer is None:
         return Q(pk__in=[])
     if officer.role == Role.ADMINISTRATOR:
@@ -195,7 +187,7 @@ class _Facts:
 
     @property
     def officer(self) -> Officer | None:
-        return _officer(self.user)
+        return officer_of(self.user)
 
     @property
     def receiver(self) -> bool:
@@ -496,7 +488,9 @@ def timeline(dossier: Dossier) -> list[dict[str, Any]]:
     return out
 
 
-def tracking(dossier: Dossier) -> dict[str, Any]:
+def public_status(dossier: Dossier) -> dict[str, Any]:
+    """The fields a citizen may see about their dossier, read from the row
+    and its clock only (no further queries)."""
     clock = dossier.clock
     return {
         "code": dossier.code,
@@ -507,8 +501,15 @@ def tracking(dossier: Dossier) -> dict[str, Any]:
         "due_at": local(clock.due_at if clock else None),
         "ended_at": local(dossier.ended_at),
         "returned_at": local(dossier.returned_at),
-        "timeline": timeline(dossier),
         "applicant_name": mask_name(dossier.applicant_name),
+    }
+
+
+def tracking(dossier: Dossier) -> dict[str, Any]:
+    """The tracking snapshot: the public fields, the timeline, what to bring."""
+    return {
+        **public_status(dossier),
+        "timeline": timeline(dossier),
         "supplement_items": _open_items(dossier),
         "can_rate": dossier.status == DossierStatus.RETURNED and not hasattr(dossier, "rating"),
     }

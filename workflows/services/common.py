@@ -15,9 +15,10 @@ from viewflow.fsm import NoTransition, TransitionNotAllowed
 
 from config.clock import LOCAL_TZ
 from config.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
-from procedures.models import Officer, Role, ServiceCentre, Unit, UnitKind
+from procedures.models import Role, ServiceCentre, Unit, UnitKind
+from procedures.selectors import officer_of
 from workflows.lifecycle import DossierLifecycle
-from workflows.models import Clock, Dossier, DossierSequence
+from workflows.models import Clock, Dossier, DossierSequence, SupplementRequest
 from workflows.services.deadlines import clock_append
 from workflows.worktime import timeliness
 
@@ -101,26 +102,17 @@ def invalid_transition(dossier: Dossier, message: str | None = None) -> InvalidT
 # ---------------------------------------------------------------------------
 
 
-def officer(actor) -> Officer | None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    try:
-        return actor.officer
-    except Officer.DoesNotExist:
-        return None
-
-
 def is_super(actor) -> bool:
     return bool(actor is not None and getattr(actor, "is_superuser", False))
 
 
 def works_at(actor, centre: ServiceCentre) -> bool:
-    o = officer(actor)
+    o = officer_of(actor)
     return o is not None and o.centres.filter(pk=centre.pk).exists()
 
 
 def is_receiver_at(actor, centre: ServiceCentre) -> bool:
-    o = officer(actor)
+    o = officer_of(actor)
     return (
         o is not None
         and o.role == Role.RECEIVER
@@ -130,17 +122,17 @@ def is_receiver_at(actor, centre: ServiceCentre) -> bool:
 
 
 def is_manager_at(actor, centre: ServiceCentre) -> bool:
-    o = officer(actor)
+    o = officer_of(actor)
     return o is not None and o.role == Role.MANAGER and works_at(actor, centre)
 
 
 def in_agency(actor, dossier: Dossier) -> bool:
-    o = officer(actor)
+    o = officer_of(actor)
     return o is not None and o.unit is not None and o.unit.agency_id == dossier.agency_id
 
 
 def in_unit(actor, unit_id: int) -> bool:
-    o = officer(actor)
+    o = officer_of(actor)
     return o is not None and o.unit_id == unit_id
 
 
@@ -197,15 +189,13 @@ _ROLE_UNIT = {"handling": UnitKind.SPECIALIST, "consultation": UnitKind.SPECIALI
 
 def resolve_route(*, dossier: Dossier) -> list[dict[str, Any]]:
     """The version's steps with the units that perform them, then return."""
-    from config.errors import Conflict as _Conflict
-
     units = list(Unit.objects.filter(agency=dossier.agency).order_by("code"))
     route = []
     for step in dossier.version.steps.order_by("order"):
         kind = _ROLE_UNIT.get(step.role, UnitKind.LEADERSHIP)
         unit = next((u for u in units if u.kind == kind), None)
         if unit is None:
-            raise _Conflict(
+            raise Conflict(
                 f"{dossier.agency.name} chưa có bộ phận thực hiện bước «{step.name}».",
                 code="no_unit_for_step",
             )
@@ -245,7 +235,7 @@ def hours_duration(hours: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def verdict_at(clock: Clock, state, at: dt.datetime) -> str:
+def verdict_at(state, at: dt.datetime) -> str:
     """Decision 766 verdict for processing that ends at ``at``.
 
     A clock paused for the citizen (withdrawn or closed while waiting) is
@@ -269,7 +259,7 @@ def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: 
 
     events = clock_events(clock)
     before = clock_fold(clock, events=events, calendar=calendar, as_of=at)
-    verdict = verdict_at(clock, before, at)
+    verdict = verdict_at(before, at)
     clock_append(
         clock=clock,
         kind="end",
@@ -282,6 +272,12 @@ def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: 
     return verdict
 
 
-def ensure_not_conflicting(condition: bool, message: str, code: str) -> None:
-    if not condition:
-        raise Conflict(message, code=code)
+def open_supplement_request(dossier: Dossier) -> SupplementRequest | None:
+    """The supplement request the citizen has not answered yet (at most one)."""
+    return (
+        SupplementRequest.objects.filter(
+            dossier=dossier, completed_at__isnull=True, closed_at__isnull=True
+        )
+        .order_by("-requested_at")
+        .first()
+    )

@@ -15,7 +15,6 @@ from workflows.models import (
     Extension,
     Rating,
     RatingScore,
-    SupplementRequest,
 )
 from workflows.selectors.calendar import centre_calendar
 from workflows.services.common import (
@@ -26,6 +25,7 @@ from workflows.services.common import (
     is_receiver_at,
     is_super,
     lock_dossier,
+    open_supplement_request,
     require,
     save_dossier,
     transition,
@@ -185,7 +185,10 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
             DossierStatus.IN_PROGRESS,
         ):
             raise invalid_transition(dossier)
-        _close_open_supplement(dossier, at=at, completed=False)
+        request = open_supplement_request(dossier)
+        if request is not None:
+            request.closed_at = at
+            request.save(update_fields=["closed_at"])
         handover = dossier.current_handover
         holding_unit = (
             handover.to_unit_id if handover is not None and handover.completed_at is None else None
@@ -202,15 +205,6 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
         save_dossier(dossier)
         publish(dossier, "withdrawn", at=at, reason=reason, unit_id=holding_unit)
     return dossier
-
-
-def _close_open_supplement(dossier: Dossier, *, at: dt.datetime, completed: bool) -> None:
-    request = SupplementRequest.objects.filter(
-        dossier=dossier, completed_at__isnull=True, closed_at__isnull=True
-    ).first()
-    if request is not None:
-        request.closed_at = at
-        request.save(update_fields=["closed_at"])
 
 
 CLOSE_REASON = "Quá 15 ngày công dân không bổ sung hồ sơ theo yêu cầu."
@@ -234,9 +228,7 @@ def dossier_close(*, actor, code: str, at: dt.datetime | None = None) -> Dossier
             )
         if dossier.status != DossierStatus.AWAITING_SUPPLEMENT:
             raise invalid_transition(dossier)
-        request = SupplementRequest.objects.filter(
-            dossier=dossier, completed_at__isnull=True, closed_at__isnull=True
-        ).first()
+        request = open_supplement_request(dossier)
         if request is None or request.deadline > at:
             raise Conflict(
                 "Chưa hết 15 ngày chờ công dân bổ sung hồ sơ"

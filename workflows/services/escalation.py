@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
@@ -44,18 +45,33 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
-def _leaders(agency_id: int) -> list[Recipient]:
-    ids = Officer.objects.filter(
-        role=Role.APPROVER, unit__agency_id=agency_id, user__is_active=True
-    ).values_list("user_id", flat=True)
-    return [Recipient(kind="officer", user_id=i) for i in ids]
+@dataclass
+class _Run:
+    """One sweep: its moment, what it fired, and the recipients it looked up
+    (an agency's leaders and a centre's managers are read once per sweep,
+    not once per due item)."""
 
+    now: dt.datetime
+    counts: Counter = field(default_factory=Counter)
+    _people: dict[tuple[str, int], list[Recipient]] = field(default_factory=dict)
 
-def _managers(centre_id: int) -> list[Recipient]:
-    ids = Officer.objects.filter(
-        role=Role.MANAGER, centres=centre_id, user__is_active=True
-    ).values_list("user_id", flat=True)
-    return [Recipient(kind="officer", user_id=i) for i in ids]
+    def leaders(self, agency_id: int) -> list[Recipient]:
+        return self._lookup(
+            ("leaders", agency_id),
+            Officer.objects.filter(role=Role.APPROVER, unit__agency_id=agency_id),
+        )
+
+    def managers(self, centre_id: int) -> list[Recipient]:
+        return self._lookup(
+            ("managers", centre_id),
+            Officer.objects.filter(role=Role.MANAGER, centres=centre_id),
+        )
+
+    def _lookup(self, key: tuple[str, int], officers) -> list[Recipient]:
+        if key not in self._people:
+            ids = officers.filter(user__is_active=True).values_list("user_id", flat=True)
+            self._people[key] = [Recipient(kind="officer", user_id=i) for i in ids]
+        return list(self._people[key])
 
 
 def _fire(
@@ -90,7 +106,8 @@ def _fire(
     return True
 
 
-def _clock_alarms(now: dt.datetime, counts: Counter) -> int:
+def _clock_alarms(run: _Run) -> int:
+    now = run.now
     with transaction.atomic():
         clocks = list(
             Clock.objects.select_for_update(skip_locked=True, of=("self",))
@@ -117,15 +134,16 @@ def _clock_alarms(now: dt.datetime, counts: Counter) -> int:
             if owner is None:  # an orphan clock: silence it rather than loop on it
                 clock.warn_fired = clock.due_fired = True
             elif clock.kind == ClockKind.STEP:
-                _step_alarm(clock, owner, now, counts)
+                _step_alarm(clock, owner, run)
             else:
-                _dossier_alarm(clock, owner, now, counts)
+                _dossier_alarm(clock, owner, run)
             clock.alarm_at = next_alarm(clock)
             clock.save(update_fields=["warn_fired", "due_fired", "alarm_at"])
     return len(clocks)
 
 
-def _step_alarm(clock: Clock, handover: Handover, now: dt.datetime, counts: Counter) -> None:
+def _step_alarm(clock: Clock, handover: Handover, run: _Run) -> None:
+    now, counts = run.now, run.counts
     dossier = handover.dossier
     policy = dossier.policy or {}
     holder = (
@@ -153,14 +171,15 @@ def _step_alarm(clock: Clock, handover: Handover, now: dt.datetime, counts: Coun
             dossier=dossier,
             handover=handover,
             at=now,
-            recipients=holder + _leaders(handover.to_unit.agency_id),
+            recipients=holder + run.leaders(handover.to_unit.agency_id),
             title=f"Bước «{handover.step_name}» của hồ sơ {dossier.code} đã quá hạn",
             body=f"Hạn của bước: {_when(clock.due_at)}; bộ phận: {handover.to_unit.name}.",
         ):
             counts[Rung.STEP_OVERDUE] += 1
 
 
-def _dossier_alarm(clock: Clock, dossier: Dossier, now: dt.datetime, counts: Counter) -> None:
+def _dossier_alarm(clock: Clock, dossier: Dossier, run: _Run) -> None:
+    now, counts = run.now, run.counts
     policy = dossier.policy or {}
     if clock.warn_at and not clock.warn_fired and clock.warn_at <= now:
         clock.warn_fired = True
@@ -175,7 +194,7 @@ def _dossier_alarm(clock: Clock, dossier: Dossier, now: dt.datetime, counts: Cou
                 dossier=dossier,
                 handover=None,
                 at=now,
-                recipients=desk + _leaders(dossier.agency_id),
+                recipients=desk + run.leaders(dossier.agency_id),
                 title=f"Hồ sơ {dossier.code} sắp đến hạn: cần văn bản xin lỗi và hẹn lại",
                 body=f"{dossier.procedure.name}. Hạn trả kết quả: {_when(clock.due_at)}. "
                 "Nếu không kịp, ban hành văn bản xin lỗi và hẹn lại trước hạn ít nhất "
@@ -189,14 +208,15 @@ def _dossier_alarm(clock: Clock, dossier: Dossier, now: dt.datetime, counts: Cou
             dossier=dossier,
             handover=None,
             at=now,
-            recipients=_managers(dossier.centre_id),
+            recipients=run.managers(dossier.centre_id),
             title=f"Hồ sơ {dossier.code} đã quá hạn",
             body=f"{dossier.procedure.name}. Hạn trả kết quả: {_when(clock.due_at)}.",
         ):
             counts[Rung.DOSSIER_OVERDUE] += 1
 
 
-def _unclaimed(now: dt.datetime, counts: Counter) -> int:
+def _unclaimed(run: _Run) -> int:
+    now, counts = run.now, run.counts
     with transaction.atomic():
         rows = list(
             Handover.objects.select_for_update(skip_locked=True, of=("self",))
@@ -215,7 +235,7 @@ def _unclaimed(now: dt.datetime, counts: Counter) -> int:
                 dossier=dossier,
                 handover=handover,
                 at=now,
-                recipients=_leaders(handover.to_unit.agency_id),
+                recipients=run.leaders(handover.to_unit.agency_id),
                 title=f"Hồ sơ {dossier.code} chưa có ai nhận xử lý",
                 body=f"Bước «{handover.step_name}» đã chờ trong hàng của "
                 f"{handover.to_unit.name} từ {_when(handover.handed_at)}. Đề nghị phân công.",
@@ -224,7 +244,8 @@ def _unclaimed(now: dt.datetime, counts: Counter) -> int:
     return len(rows)
 
 
-def _expired_supplements(now: dt.datetime, counts: Counter) -> int:
+def _expired_supplements(run: _Run) -> int:
+    now, counts = run.now, run.counts
     codes = list(
         SupplementRequest.objects.filter(
             deadline__lte=now, completed_at__isnull=True, closed_at__isnull=True
@@ -255,19 +276,20 @@ def _expired_supplements(now: dt.datetime, counts: Counter) -> int:
 
 def deadlines_sweep(*, now: dt.datetime) -> dict[str, int]:
     """One pass over everything due at ``now``. Idempotent."""
-    counts: Counter = Counter()
+    run = _Run(now=now)
+    counts = run.counts
     scanned = 0
     while True:
-        taken = _clock_alarms(now, counts)
+        taken = _clock_alarms(run)
         scanned += taken
         if taken < BATCH:
             break
     while True:
-        taken = _unclaimed(now, counts)
+        taken = _unclaimed(run)
         scanned += taken
         if taken < BATCH:
             break
-    scanned += _expired_supplements(now, counts)
+    scanned += _expired_supplements(run)
     result = {rung.value: counts.get(rung, 0) for rung in Rung}
     result["scanned"] = scanned
     return result

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from viewflow.workflow.status import STATUS
 
 from config.clock import now
 from config.errors import Conflict, ValidationFailed
 from procedures.models import Officer, Role
+from procedures.selectors import officer_of
 from workflows.models import DossierStatus, ReturnMethod
 from workflows.selectors.calendar import centre_calendar
 from workflows.services.common import (
@@ -20,7 +20,6 @@ from workflows.services.common import (
     is_receiver_at,
     is_super,
     lock_dossier,
-    officer,
     require,
     save_dossier,
     transition,
@@ -30,14 +29,20 @@ from workflows.services.handovers import handover_complete
 from workflows.services.history import history_append
 from workflows.services.publish import publish
 
-User = get_user_model()
-
 
 def _open_task(dossier):
     handover = dossier.current_handover
     if handover is None or handover.completed_at is not None or handover.task is None:
         raise invalid_transition(dossier)
     return handover, handover.task
+
+
+def _take(handover, user, at) -> None:
+    """The step now has a holder: taken from the queue or given by a leader."""
+    handover.to_officer = user
+    handover.claimed_at = at
+    handover.unclaimed_alarm_at = None
+    handover.save(update_fields=["to_officer", "claimed_at", "unclaimed_alarm_at"])
 
 
 def _activation(task):
@@ -65,10 +70,7 @@ def dossier_claim(*, actor, code: str) -> object:
                 extra={"assignee": task.owner.get_username() if task.owner_id else None},
             )
         _activation(task).assign(actor)
-        handover.to_officer = actor
-        handover.claimed_at = at
-        handover.unclaimed_alarm_at = None
-        handover.save(update_fields=["to_officer", "claimed_at", "unclaimed_alarm_at"])
+        _take(handover, actor, at)
         transition(dossier, "claim")
         history_append(
             dossier=dossier,
@@ -91,7 +93,7 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
         if dossier.status not in (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS):
             raise invalid_transition(dossier)
         handover, task = _open_task(dossier)
-        actor_officer = officer(actor)
+        actor_officer = officer_of(actor)
         require(
             is_super(actor)
             or is_manager_at(actor, dossier.centre)
@@ -122,10 +124,7 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
             activation.assign(target.user)
         else:
             activation.reassign(target.user)
-        handover.to_officer = target.user
-        handover.claimed_at = at
-        handover.unclaimed_alarm_at = None
-        handover.save(update_fields=["to_officer", "claimed_at", "unclaimed_alarm_at"])
+        _take(handover, target.user, at)
         transition(dossier, "assign")
         history_append(
             dossier=dossier,

@@ -41,6 +41,7 @@ from workflows.services.common import (
     lock_dossier,
     new_pin,
     next_code,
+    open_supplement_request,
     pin_hash,
     require,
     resolve_route,
@@ -482,11 +483,7 @@ def dossier_supplement(*, actor, code: str, note: str = "") -> Dossier:
             is_super(actor) or is_receiver_at(actor, dossier.centre),
             "Chỉ cán bộ một cửa của trung tâm được nhận hồ sơ bổ sung.",
         )
-        request = (
-            dossier.supplement_requests.filter(completed_at__isnull=True, closed_at__isnull=True)
-            .order_by("-requested_at")
-            .first()
-        )
+        request = open_supplement_request(dossier)
         status = transition(dossier, "supplement", at=at, by=actor)
         request.completed_at = at
         request.save(update_fields=["completed_at"])

@@ -17,7 +17,7 @@ from django.conf import settings
 from config.clock import LOCAL_TZ
 from notifications.services import Message, Recipient, broadcast_after_commit, notify_many
 from workflows.models import Dossier, DossierStatus
-from workflows.selectors.dossiers import local, mask_name
+from workflows.selectors.dossiers import local, public_status
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -48,17 +48,8 @@ def track_url(dossier: Dossier) -> str:
 def public_fields(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
     """What the public tracking page shows, from the dossier in memory (no
     queries): the page appends ``timeline_entry`` to its timeline."""
-    clock = dossier.clock
     return {
-        "code": dossier.code,
-        "procedure_name": dossier.procedure.name,
-        "status": dossier.status,
-        "status_label": str(dossier.get_status_display()),
-        "received_at": local(dossier.received_at),
-        "due_at": local(clock.due_at if clock else None),
-        "ended_at": local(dossier.ended_at),
-        "returned_at": local(dossier.returned_at),
-        "applicant_name": mask_name(dossier.applicant_name),
+        **public_status(dossier),
         "can_rate": dossier.status == DossierStatus.RETURNED,
         "timeline_entry": {
             "status": dossier.status,
