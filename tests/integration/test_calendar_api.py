@@ -350,3 +350,29 @@ def test_due_date_command(demo, capsys):
         call_command("due_date", centre="14797", start="2026-02-13T10:00", duration="P2D")
     with pytest.raises(CommandError, match="00000"):
         call_command("due_date", centre="00000", start="2026-02-13T10:00+07:00", duration="P2D")
+
+
+def test_admin_adds_an_override_through_the_service(demo, client):
+    client.force_login(User.objects.get(username="admin"))
+    form = {
+        "date": "2026-12-01",
+        "kind": "day_off",
+        "scope": "centre",
+        "province": "",
+        "reason": "Bão đổ bộ",
+    }
+    form["centre"] = ServiceCentre.objects.get(code="16531").pk
+    added = client.post("/admin/workflows/calendaroverride/add/", form)
+    assert added.status_code == 302, added.content.decode()[:2000]
+    override = CalendarOverride.objects.get()
+    assert override.created_by.username == "admin" and override.reason == "Bão đổ bộ"
+    # the same slot again: the service's refusal shows on the form, nothing is written
+    again = client.post("/admin/workflows/calendaroverride/add/", form)
+    assert again.status_code == 200 and "đã có điều chỉnh lịch" in again.content.decode()
+    assert CalendarOverride.objects.count() == 1
+    # a manager of another centre may not
+    client.force_login(User.objects.get(username="hatrung.quanly"))
+    form["date"] = "2026-12-02"
+    refused = client.post("/admin/workflows/calendaroverride/add/", form)
+    assert refused.status_code in (200, 403)
+    assert CalendarOverride.objects.count() == 1
