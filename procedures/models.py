@@ -243,6 +243,18 @@ class Officer(models.Model):
     centres = models.ManyToManyField(
         ServiceCentre, related_name="officers", blank=True, verbose_name=_("làm việc tại")
     )
+    province_scope = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("phạm vi cấp tỉnh"),
+        help_text=_(
+            "Cán bộ cấp tỉnh (văn phòng UBND tỉnh, BHXH tỉnh…) được xem và quản lý mọi trung "
+            "tâm của tỉnh này. Chỉ quản trị viên cấp cao nhất được đặt."
+        ),
+    )
 
     class Meta:
         verbose_name = _("cán bộ")

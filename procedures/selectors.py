@@ -114,6 +114,11 @@ def centre_get(*, code: str) -> ServiceCentre:
 
 # ---------------------------------------------------------------------------
 # Scoping: what an officer may see
+#
+# Scope is a rule: an officer's scope is the centres they work at, plus every
+# centre of a province when they hold an explicit province-level scope. Only
+# a superuser sees the whole system. Every page, API, socket, export and admin
+# list reads it from here.
 # ---------------------------------------------------------------------------
 
 
@@ -127,46 +132,109 @@ def officer_of(user) -> Officer | None:
 
 
 def sees_everything(user) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
+    """System-wide power: the superuser's alone."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def scope_centre_ids(user) -> frozenset[int] | None:
+    """Ids of the centres in the user's scope; ``None`` means every centre
+    (the superuser). Read once per user object (one request, one socket)."""
+    if sees_everything(user):
+        return None
     officer = officer_of(user)
-    return officer is not None and officer.role == Role.ADMINISTRATOR
+    if officer is None or not user.is_active:
+        return frozenset()
+    cached = getattr(officer, "_scope_centre_ids", None)
+    if cached is None:
+        condition = Q(officers=officer)
+        if officer.province_scope_id:
+            condition |= Q(commune__province_id=officer.province_scope_id)
+        cached = frozenset(
+            ServiceCentre.objects.filter(condition).values_list("pk", flat=True).distinct()
+        )
+        officer._scope_centre_ids = cached
+    return cached
+
+
+def scope_province_ids(user) -> frozenset[str] | None:
+    """Provinces whose calendar the user may change (a province-level scope);
+    ``None`` means every province (the superuser)."""
+    if sees_everything(user):
+        return None
+    officer = officer_of(user)
+    if officer is None or not officer.province_scope_id:
+        return frozenset()
+    return frozenset([officer.province_scope_id])
 
 
 def centres_visible_to(user) -> QuerySet[ServiceCentre]:
-    """Centres an officer may see: their own; administrators and the
-    superuser see all; anyone else sees none."""
-    if sees_everything(user):
+    """Centres an officer may see: those of their scope; the superuser sees
+    all; anyone else sees none."""
+    ids = scope_centre_ids(user)
+    if ids is None:
         return ServiceCentre.objects.all()
-    officer = officer_of(user)
-    if officer is None:
-        return ServiceCentre.objects.none()
-    return ServiceCentre.objects.filter(officers=officer)
+    return ServiceCentre.objects.filter(pk__in=ids)
 
 
 def units_visible_to(user) -> QuerySet[Unit]:
     """Units whose queues an officer may see.
 
-    Receivers, handlers and approvers see their own unit; managers see every
-    unit working at their centres (reception desks there and the units of the
-    agencies serving them); administrators and the superuser see all.
+    Receivers, handlers and approvers see their own unit; managers and
+    administrators see every unit working at the centres of their scope
+    (reception desks there and the units of the agencies serving them); the
+    superuser sees all.
     """
-    if sees_everything(user):
+    ids = scope_centre_ids(user)
+    if ids is None:
         return Unit.objects.all()
     officer = officer_of(user)
     if officer is None:
         return Unit.objects.none()
-    if officer.role == Role.MANAGER:
-        centres = officer.centres.all()
-        return Unit.objects.filter(
-            Q(centre__in=centres) | Q(agency__centres__in=centres)
-        ).distinct()
+    if officer.role in (Role.MANAGER, Role.ADMINISTRATOR):
+        return Unit.objects.filter(Q(centre_id__in=ids) | Q(agency__centres__in=ids)).distinct()
     if officer.unit_id is None:
         return Unit.objects.none()
     return Unit.objects.filter(pk=officer.unit_id)
 
 
 def can_see_centre(user, centre: ServiceCentre) -> bool:
-    return centres_visible_to(user).filter(pk=centre.pk).exists()
+    ids = scope_centre_ids(user)
+    return ids is None or centre.pk in ids
+
+
+def officers_managed_by(user) -> QuerySet[Officer]:
+    """Officers whose profile and account this user may manage: all for the
+    superuser; for an administrator, the officers of the centres in their
+    scope whose role is not administrator (never themselves); nobody else."""
+    if sees_everything(user):
+        return Officer.objects.all()
+    officer = officer_of(user)
+    if officer is None or officer.role != Role.ADMINISTRATOR:
+        return Officer.objects.none()
+    ids = scope_centre_ids(user) or frozenset()
+    managed = (
+        Officer.objects.filter(centres__in=ids, user__is_superuser=False)
+        .exclude(role=Role.ADMINISTRATOR)
+        .exclude(pk=officer.pk)
+        .values("pk")
+    )
+    return Officer.objects.filter(pk__in=managed)
+
+
+def users_managed_by(user):
+    """Accounts this user may manage in the admin: the superuser all; an
+    administrator the accounts of the officers it manages, and accounts with
+    no officer profile yet that hold no privilege (a new officer's account
+    before its profile is saved)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if sees_everything(user):
+        return User.objects.all()
+    officer = officer_of(user)
+    if officer is None or officer.role != Role.ADMINISTRATOR:
+        return User.objects.none()
+    return User.objects.filter(
+        Q(pk__in=officers_managed_by(user).values("user_id"))
+        | Q(officer__isnull=True, is_staff=False, is_superuser=False)
+    ).exclude(pk=user.pk)

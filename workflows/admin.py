@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 
 from config.clock import now
 from config.errors import DomainError
+from procedures.selectors import scope_centre_ids
 from workflows.models import CalendarOverride, Clock, ClockEvent
+from workflows.selectors.calendar import overrides_visible_filter
 from workflows.services.calendar import (
     calendar_override_check,
     calendar_override_create,
@@ -42,6 +44,11 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        condition = overrides_visible_filter(request.user)
+        return qs if condition is None else qs.filter(condition)
 
     def save_model(self, request, obj, form, change):
         result = calendar_override_create(
@@ -113,6 +120,11 @@ class ClockAdmin(admin.ModelAdmin):
     list_display = ["pk", "kind", "centre", "budget", "state", "due_at", "extended"]
     list_filter = ["kind", "state"]
     inlines = [ClockEventInline]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = scope_centre_ids(request.user)
+        return qs if ids is None else qs.filter(centre_id__in=ids)
 
     def has_add_permission(self, request):
         return False

@@ -5,14 +5,16 @@ from __future__ import annotations
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
 from config.clock import LOCAL_TZ, now
-from config.errors import NotFound, PermissionDenied
+from config.errors import NotFound
+from workflows.api.tracking import client_address
 from workflows.selectors.dossiers import detail, dossier_for_display
-from workflows.services.common import pin_matches
+from workflows.services.publish import track_url
+from workflows.services.tracking import TooManyAttempts, pin_check
 
 FORMS = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
@@ -23,10 +25,19 @@ FORMS = {
 }
 
 
-def tracking_url(code: str, pin: str | None) -> str:
-    base = settings.MOTCUA["PUBLIC_URL"].rstrip("/")
-    url = f"{base}/track/?code={code}"
-    return f"{url}&pin={pin}" if pin else url
+def _pin_for_slip(request, dossier) -> tuple[str | None, str]:
+    """The PIN the desk typed to print it on the slip, checked through the
+    same limiter as the public tracking (``?pin=`` is a PIN guess too)."""
+    pin = request.GET.get("pin", "")
+    if not pin:
+        return None, ""
+    try:
+        pin_check(code=dossier.code, pin=pin, address=client_address(request))
+    except TooManyAttempts as e:
+        return None, e.message
+    except NotFound:
+        return None, "Mã tra cứu không đúng: phiếu in không kèm mã tra cứu."
+    return pin, ""
 
 
 @login_required
@@ -37,8 +48,6 @@ def dossier_form(request, code: str, form: str):
         dossier = dossier_for_display(code=code, user=request.user)
     except NotFound:
         raise Http404("Không có hồ sơ này.") from None
-    except PermissionDenied as e:
-        return HttpResponseForbidden(e.message)
     at = now()
     body = detail(dossier, user=request.user, at=at)
     context = {
@@ -50,11 +59,12 @@ def dossier_form(request, code: str, form: str):
         "forms": FORMS,
     }
     if form == "01":
-        pin = request.GET.get("pin", "")
-        pin = pin if pin and pin_matches(dossier, pin) else None
-        url = tracking_url(dossier.code, pin)
+        pin, pin_problem = _pin_for_slip(request, dossier)
+        url = track_url(dossier)
         context.update(
             pin=pin,
+            pin_problem=pin_problem,
+            track_page=settings.MOTCUA["PUBLIC_URL"].rstrip("/") + "/track/",
             tracking_url=url,
             qr_svg=segno.make(url, error="m").svg_inline(scale=3, border=1),
             version=dossier.version,
@@ -81,20 +91,39 @@ def _not_applicable(request, context, message: str):
     return render(request, "workflows/forms/not_applicable.html", context, status=404)
 
 
+def short_track_link(request, code: str, token: str):
+    """The SMS's short link: on to the tracking page with the code and token."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+
+    return redirect(f"/track/?{urlencode({'code': code[:60], 't': token[:64]})}")
+
+
 def track_page(request):
     """The citizen's tracking page (no account): code + PIN, or the QR link."""
     return render(
         request,
         "workflows/track.html",
-        {"code": request.GET.get("code", ""), "pin": request.GET.get("pin", "")},
+        {
+            "code": request.GET.get("code", ""),
+            "pin": request.GET.get("pin", ""),
+            "token": request.GET.get("t", ""),
+        },
     )
 
 
 def board_page(request, centre: str):
-    """The centre's wall screen: live counts."""
-    from procedures.models import ServiceCentre
+    """The centre's wall screen: live counts, for an officer whose scope holds
+    the centre or with the centre's board key (``?key=``)."""
+    from django.contrib.auth.views import redirect_to_login
 
-    centre_obj = ServiceCentre.objects.filter(code=centre).first()
+    from workflows.selectors.board import board_centre
+
+    key = request.GET.get("key", "")
+    centre_obj = board_centre(code=centre, user=request.user, key=key)
     if centre_obj is None:
+        if not key and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         raise Http404("Không có trung tâm này.")
-    return render(request, "workflows/board.html", {"centre": centre_obj})
+    return render(request, "workflows/board.html", {"centre": centre_obj, "key": key})

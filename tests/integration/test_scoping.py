@@ -29,11 +29,24 @@ def test_manager_sees_every_unit_of_their_centre_only(demo):
     assert list(centres_visible_to(manager).values_list("code", flat=True)) == ["15271"]
 
 
-def test_administrator_and_superuser_see_everything(demo):
-    for username in ("hacthanh.quantri", "admin"):
-        user = _user(username)
-        assert centres_visible_to(user).count() == 3
-        assert units_visible_to(user).count() == Unit.objects.count() == 18
+def test_only_the_superuser_sees_everything(demo):
+    admin = _user("admin")
+    assert centres_visible_to(admin).count() == 3
+    assert units_visible_to(admin).count() == Unit.objects.count() == 18
+    # a centre's administrator is scoped to its centre like everyone else
+    administrator = _user("hacthanh.quantri")
+    assert list(centres_visible_to(administrator).values_list("code", flat=True)) == ["14797"]
+    assert set(units_visible_to(administrator).values_list("agency__code", flat=True)) == {
+        "ubnd-14797",
+        "bhxh-14797",
+    }
+
+
+def test_province_scope_covers_every_centre_of_the_province(demo):
+    officer = _user("samson.quanly").officer
+    officer.province_scope_id = "38"
+    officer.save()
+    assert centres_visible_to(_user("samson.quanly")).count() == 3
 
 
 def test_strangers_see_nothing(demo):

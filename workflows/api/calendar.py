@@ -14,7 +14,7 @@ from procedures.api import ProblemSerializer
 from procedures.selectors import centre_get
 from workflows.api.common import parse_aware_datetime
 from workflows.models import CalendarOverride, OverrideKind, OverrideScope
-from workflows.selectors.calendar import centre_calendar, overrides_list
+from workflows.selectors.calendar import centre_calendar, override_visible, overrides_list
 from workflows.services.calendar import calendar_override_create, calendar_override_delete
 from workflows.worktime import WorktimeError, explain, parse_duration
 
@@ -163,6 +163,7 @@ class CalendarOverrideListView(APIView):
         if year and not year.isdigit():
             raise ValidationFailed("Năm không hợp lệ.", code="invalid", field="year")
         qs = overrides_list(
+            user=request.user,
             year=int(year) if year else None,
             scope=params.get("scope"),
             centre=params.get("centre"),
@@ -207,7 +208,7 @@ class CalendarOverrideDetailView(APIView):
     @extend_schema(responses={200: OverrideSerializer, 404: ProblemSerializer}, tags=["calendar"])
     def get(self, request, pk: int):
         override = CalendarOverride.objects.filter(pk=pk).first()
-        if override is None:
+        if override is None or not override_visible(request.user, override):
             raise NotFound(f"Không có điều chỉnh lịch số {pk}.", code="unknown_override")
         return Response(OverrideSerializer(override).data)
 

@@ -16,6 +16,7 @@ from threading import Lock
 from django.db.models import Q
 
 from procedures.models import ServiceCentre
+from procedures.selectors import scope_centre_ids, scope_province_ids
 from procedures.services import parse_sessions
 from workflows.models import CalendarOverride, OverrideScope
 from workflows.worktime import DayRule, WorkingCalendar
@@ -36,8 +37,33 @@ def overrides_for(centre: ServiceCentre) -> list[CalendarOverride]:
     return sorted(rows, key=lambda o: (_SCOPE_ORDER[o.scope], o.date, o.pk))
 
 
+def overrides_visible_filter(user) -> Q | None:
+    """The overrides that concern the user's scope: the nation's, their
+    centres' provinces', their centres'. ``None``: all (the superuser)."""
+    centre_ids = scope_centre_ids(user)
+    if centre_ids is None:
+        return None
+    provinces = set(
+        ServiceCentre.objects.filter(pk__in=centre_ids).values_list(
+            "commune__province_id", flat=True
+        )
+    )
+    provinces |= set(scope_province_ids(user) or ())
+    return (
+        Q(scope=OverrideScope.NATION)
+        | Q(scope=OverrideScope.PROVINCE, province_id__in=sorted(provinces))
+        | Q(scope=OverrideScope.CENTRE, centre_id__in=sorted(centre_ids))
+    )
+
+
+def override_visible(user, override: CalendarOverride) -> bool:
+    condition = overrides_visible_filter(user)
+    return condition is None or CalendarOverride.objects.filter(condition, pk=override.pk).exists()
+
+
 def overrides_list(
     *,
+    user=None,
     year: int | None = None,
     scope: str | None = None,
     centre: str | None = None,
@@ -45,6 +71,9 @@ def overrides_list(
 ):
     """Overrides for display, in date order, optionally filtered."""
     qs = CalendarOverride.objects.select_related("centre", "created_by").order_by("date", "pk")
+    condition = overrides_visible_filter(user)
+    if condition is not None:
+        qs = qs.filter(condition)
     if year:
         qs = qs.filter(date__year=year)
     if scope:

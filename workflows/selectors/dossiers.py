@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from config.clock import LOCAL_TZ
-from config.errors import NotFound, PermissionDenied
+from config.errors import NotFound
 from procedures.models import Officer, Role
-from procedures.selectors import officer_of
+from procedures.selectors import officer_of, scope_centre_ids
 from workflows.lifecycle import transitions_from
 from workflows.models import (
     ENDED_STATUSES,
@@ -30,17 +30,19 @@ from workflows.models import (
 
 
 def visibility_filter(user) -> Q | None:
-    """``None`` means everything; otherwise the dossiers the user may see."""
-    if user is not None and getattr(user, "is_superuser", False):
+    """``None`` means everything; otherwise the dossiers the user may see.
+
+    Desk officers, managers and administrators see the dossiers of the centres
+    in their scope; handlers and leaders those of their agency. Only the
+    superuser sees everything."""
+    centre_ids = scope_centre_ids(user)
+    if centre_ids is None:
         return None
     officer = officer_of(user)
     if officer is None:
         return Q(pk__in=[])
-    if officer.role == Role.ADMINISTRATOR:
-        return None
-    centres = list(officer.centres.values_list("pk", flat=True))
-    if officer.role in (Role.MANAGER, Role.RECEIVER):
-        return Q(centre_id__in=centres)
+    if officer.role in (Role.MANAGER, Role.RECEIVER, Role.ADMINISTRATOR):
+        return Q(centre_id__in=sorted(centre_ids))
     if officer.unit_id is None:
         return Q(pk__in=[])
     return Q(agency_id=officer.unit.agency_id)
@@ -53,8 +55,22 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
 
 
 def can_see(user, dossier: Dossier) -> bool:
-    condition = visibility_filter(user)
-    return condition is None or Dossier.objects.filter(condition, pk=dossier.pk).exists()
+    """The same rule as ``visibility_filter``, checked on a loaded dossier
+    (no query once the user's scope is known)."""
+    centre_ids = scope_centre_ids(user)
+    if centre_ids is None:
+        return True
+    officer = officer_of(user)
+    if officer is None:
+        return False
+    if officer.role in (Role.MANAGER, Role.RECEIVER, Role.ADMINISTRATOR):
+        return dossier.centre_id in centre_ids
+    return officer.unit_id is not None and officer.unit.agency_id == dossier.agency_id
+
+
+def not_found(code: str) -> NotFound:
+    """Unknown and out-of-scope dossiers answer alike, so codes cannot be probed."""
+    return NotFound(f"Không có hồ sơ mã {code}.", code="unknown_dossier")
 
 
 # ---------------------------------------------------------------------------
@@ -148,6 +164,13 @@ def allowed_actions(dossier: Dossier, user, at: dt.datetime | None = None) -> li
             continue
         result.append(action)
     return result
+
+
+def may_reissue_pin(dossier: Dossier, user) -> bool:
+    """Not a change of status: the desk (or the centre's manager) may give a
+    new PIN at any time."""
+    facts = _Facts(user, dossier, dossier.current_handover)
+    return facts.superuser or facts.receiver or facts.manager
 
 
 def _appraisal_requested(dossier: Dossier) -> bool:
@@ -273,10 +296,8 @@ def dossier_for_display(*, code: str, user) -> Dossier:
         .filter(code=code)
         .first()
     )
-    if dossier is None:
-        raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown_dossier")
-    if user is not None and not can_see(user, dossier):
-        raise PermissionDenied("Bạn không có quyền xem hồ sơ này.", code="permission_denied")
+    if dossier is None or (user is not None and not can_see(user, dossier)):
+        raise not_found(code)
     return dossier
 
 
@@ -532,44 +553,3 @@ def dossier_for_tracking(code: str) -> Dossier | None:
         .filter(code=code)
         .first()
     )
-
-
-# ---------------------------------------------------------------------------
-# The centre's wall board
-# ---------------------------------------------------------------------------
-
-
-def board_counts(*, centre_code: str, at: dt.datetime) -> dict[str, Any] | None:
-    """Counts for the centre's wall screen, as of ``at``:
-
-    * ``received_today``: dossiers received today (local date);
-    * ``due_today``: open dossiers whose appointment falls today;
-    * ``at_risk``: open dossiers whose apology checkpoint (one working day
-      before the appointment) has passed but that are not overdue yet;
-    * ``overdue``: open dossiers past their appointment;
-    * ``in_queue``: steps waiting for someone to claim them.
-    """
-    from procedures.models import ServiceCentre
-
-    centre = ServiceCentre.objects.filter(code=centre_code).first()
-    if centre is None:
-        return None
-    local_at = at.astimezone(LOCAL_TZ)
-    start = local_at.replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + dt.timedelta(days=1)
-    dossiers = Dossier.objects.filter(centre=centre)
-    running = dossiers.filter(clock__state="running").exclude(status__in=ENDED_STATUSES)
-    return {
-        "type": "board.counts",
-        "centre": {"code": centre.code, "name": centre.name},
-        "at": local(at),
-        "received_today": dossiers.filter(received_at__gte=start, received_at__lt=end).count(),
-        "due_today": running.filter(clock__due_at__gte=start, clock__due_at__lt=end).count(),
-        "at_risk": running.filter(clock__warn_at__lte=at, clock__due_at__gt=at).count(),
-        "overdue": running.filter(clock__due_at__lte=at).count(),
-        "in_queue": Handover.objects.filter(
-            dossier__centre=centre, completed_at__isnull=True, to_officer__isnull=True
-        )
-        .exclude(step_role="return")
-        .count(),
-    }

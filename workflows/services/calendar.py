@@ -10,13 +10,19 @@ from django.db import IntegrityError, transaction
 
 from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from procedures.models import Province, Role, ServiceCentre
-from procedures.selectors import officer_of, sees_everything
+from procedures.selectors import (
+    officer_of,
+    scope_centre_ids,
+    scope_province_ids,
+    sees_everything,
+)
 from workflows.models import CalendarOverride, OverrideKind, OverrideScope
 from workflows.selectors.calendar import (
     calendar_inputs,
     calendar_with_override,
     centre_calendar,
     centres_in_scope,
+    override_visible,
     overrides_for,
 )
 from workflows.services.deadlines import clocks_recalculate
@@ -31,25 +37,38 @@ class OverrideResult:
     moved_due_times: int
 
 
-def _may_change(actor, *, scope: str, centre: ServiceCentre | None) -> None:
+def _may_change(
+    actor, *, scope: str, centre: ServiceCentre | None, province: str | None = None
+) -> None:
+    """Managers and administrators change the calendar of the centres in their
+    scope; a province-level scope also its province's; the nation's is the
+    superuser's alone."""
     if sees_everything(actor):
         return
     officer = officer_of(actor)
-    if officer is None or officer.role != Role.MANAGER:
+    if officer is None or officer.role not in (Role.MANAGER, Role.ADMINISTRATOR):
         raise PermissionDenied(
             "Chỉ quản lý và quản trị hệ thống được điều chỉnh lịch làm việc.",
             code="permission_denied",
         )
-    if scope != OverrideScope.CENTRE or centre is None:
-        raise PermissionDenied(
-            "Quản lý chỉ được điều chỉnh lịch của trung tâm mình; lịch toàn quốc hoặc "
-            "cấp tỉnh do quản trị hệ thống điều chỉnh.",
-            code="permission_denied",
-        )
-    if not officer.centres.filter(pk=centre.pk).exists():
-        raise PermissionDenied(
-            f"Bạn không làm việc tại trung tâm {centre.code}.", code="permission_denied"
-        )
+    if scope == OverrideScope.CENTRE and centre is not None:
+        if centre.pk not in scope_centre_ids(actor):
+            raise PermissionDenied(
+                f"Bạn không làm việc tại trung tâm {centre.code}.", code="permission_denied"
+            )
+        return
+    if scope == OverrideScope.PROVINCE and province:
+        if province not in scope_province_ids(actor):
+            raise PermissionDenied(
+                "Chỉ cán bộ có phạm vi cấp tỉnh của tỉnh này được điều chỉnh lịch cấp tỉnh.",
+                code="permission_denied",
+            )
+        return
+    raise PermissionDenied(
+        "Lịch toàn quốc chỉ do quản trị viên cấp cao nhất điều chỉnh; quản lý và quản trị "
+        "trung tâm điều chỉnh lịch của trung tâm mình.",
+        code="permission_denied",
+    )
 
 
 def _weeks_emptied(
@@ -133,7 +152,9 @@ def calendar_override_check(
         first = next(iter(fields.values()))[0]["message"]
         raise ValidationFailed(first, fields=fields)
 
-    _may_change(actor, scope=scope, centre=centre_obj)
+    _may_change(
+        actor, scope=scope, centre=centre_obj, province=province_obj.pk if province_obj else None
+    )
     if CalendarOverride.objects.filter(
         date=date, scope=scope, province=province_obj, centre=centre_obj
     ).exists():
@@ -222,9 +243,9 @@ def calendar_override_delete(*, actor, at: dt.datetime, override_id: int) -> Ove
         .filter(pk=override_id)
         .first()
     )
-    if override is None:
+    if override is None or not override_visible(actor, override):
         raise NotFound(f"Không có điều chỉnh lịch số {override_id}.", code="unknown_override")
-    _may_change(actor, scope=override.scope, centre=override.centre)
+    _may_change(actor, scope=override.scope, centre=override.centre, province=override.province_id)
     centres = centres_in_scope(
         scope=override.scope, province_id=override.province_id, centre_id=override.centre_id
     )

@@ -14,7 +14,7 @@ from django.db import connection
 from viewflow.fsm import NoTransition, TransitionNotAllowed
 
 from config.clock import LOCAL_TZ
-from config.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from config.errors import Conflict, InvalidTransition, PermissionDenied
 from procedures.models import Role, ServiceCentre, Unit, UnitKind
 from procedures.selectors import officer_of
 from workflows.lifecycle import DossierLifecycle
@@ -27,8 +27,12 @@ from workflows.worktime import timeliness
 # ---------------------------------------------------------------------------
 
 
-def lock_dossier(code: str) -> Dossier:
+def lock_dossier(code: str, *, actor=None) -> Dossier:
     """The dossier row, locked until the end of the transaction.
+
+    With an ``actor`` (an officer acting), a dossier outside the actor's
+    scope is "not found", exactly like an unknown code; ``actor=None`` is the
+    system (the sweep) or the citizen (already authenticated by PIN/token).
 
     On PostgreSQL ``SELECT … FOR UPDATE`` serialises concurrent actions on
     one dossier; on SQLite every write transaction starts IMMEDIATE, which
@@ -39,9 +43,11 @@ def lock_dossier(code: str) -> Dossier:
     see the step as still unclaimed.
     """
     assert connection.in_atomic_block, "lock_dossier needs a transaction"
+    from workflows.selectors.dossiers import can_see, not_found
+
     pk = Dossier.objects.select_for_update().filter(code=code).values_list("pk", flat=True).first()
     if pk is None:
-        raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown_dossier")
+        raise not_found(code)
     # What every action reads; the version and agency rows are read lazily by
     # the few actions that need them (starting the clock).
     dossier = Dossier.objects.select_related(
@@ -51,6 +57,8 @@ def lock_dossier(code: str) -> Dossier:
         "current_handover__task__process",
         "procedure",
     ).get(pk=pk)
+    if actor is not None and not can_see(actor, dossier):
+        raise not_found(code)
     dossier._as_loaded = _columns(dossier)
     return dossier
 

@@ -55,7 +55,7 @@ def dossier_extend(*, actor, code: str, reason: str, new_due_at: dt.datetime) ->
             "Thời hạn mới phải kèm múi giờ.", code="naive_datetime", field="new_due_at"
         )
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         require(
             is_super(actor)
             or in_agency(actor, dossier)
@@ -143,7 +143,7 @@ def dossier_refuse(*, actor, code: str, reason: str) -> Dossier:
     at = now()
     reason = _reason(reason, "từ chối")
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         require(
             is_super(actor) or is_receiver_at(actor, dossier.centre) or in_agency(actor, dossier),
             "Chỉ bộ phận một cửa hoặc cơ quan giải quyết được từ chối hồ sơ.",
@@ -173,7 +173,7 @@ def dossier_withdraw(*, actor, code: str, reason: str) -> Dossier:
     at = now()
     reason = _reason(reason, "rút hồ sơ")
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         require(
             is_super(actor) or is_receiver_at(actor, dossier.centre),
             "Công dân rút hồ sơ tại bộ phận một cửa của trung tâm.",
@@ -218,7 +218,7 @@ def dossier_close(*, actor, code: str, at: dt.datetime | None = None) -> Dossier
     """
     at = at or now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         if actor is not None:
             require(
                 is_super(actor)

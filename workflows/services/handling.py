@@ -53,7 +53,7 @@ def dossier_claim(*, actor, code: str) -> object:
     """An officer of the step's unit takes the step from the unit's queue."""
     at = now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         if dossier.status not in (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS):
             raise invalid_transition(dossier)
         handover, task = _open_task(dossier)
@@ -89,7 +89,7 @@ def dossier_assign(*, actor, code: str, officer_username: str) -> object:
     officer of the step's unit."""
     at = now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         if dossier.status not in (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS):
             raise invalid_transition(dossier)
         handover, task = _open_task(dossier)
@@ -143,7 +143,7 @@ def dossier_advance(*, actor, code: str, note: str = "", result: str = "") -> ob
     step's unit, or, after the last step, back to the desk (result ready)."""
     at = now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         if dossier.status != DossierStatus.IN_PROGRESS:
             raise invalid_transition(dossier)
         handover, task = _open_task(dossier)
@@ -212,7 +212,7 @@ def dossier_return(*, actor, code: str, method: str) -> object:
             field="method",
         )
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         if dossier.status != DossierStatus.RESULT_READY:
             raise invalid_transition(dossier)
         handover, task = _open_task(dossier)

@@ -368,7 +368,7 @@ def dossier_accept(*, actor, code: str) -> Dossier:
     """An online or postal dossier is accepted at the desk: the clock starts."""
     at = now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         require(
             is_super(actor) or is_receiver_at(actor, dossier.centre),
             "Chỉ cán bộ một cửa của trung tâm được tiếp nhận hồ sơ.",
@@ -404,7 +404,7 @@ def dossier_request_supplement(*, actor, code: str, reason: str, items: list[str
             "Cần liệt kê đầy đủ các giấy tờ phải bổ sung.", code="required", field="items"
         )
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         handover = dossier.current_handover
         require(
             is_super(actor)
@@ -478,7 +478,7 @@ def dossier_supplement(*, actor, code: str, note: str = "") -> Dossier:
     """The citizen brought what was missing."""
     at = now()
     with transaction.atomic():
-        dossier = lock_dossier(code)
+        dossier = lock_dossier(code, actor=actor)
         require(
             is_super(actor) or is_receiver_at(actor, dossier.centre),
             "Chỉ cán bộ một cửa của trung tâm được nhận hồ sơ bổ sung.",
