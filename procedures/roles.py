@@ -24,20 +24,17 @@ _VIEW_DIRECTORY = [
     "procedures.view_requireddocument",
 ]
 
-_MANAGE_CATALOGUE = [
-    f"procedures.{action}_{model}"
-    for model in (
-        "servicecentre",
-        "agency",
-        "unit",
-        "officer",
-        "sector",
-        "procedure",
-        "procedureversion",
-        "processstep",
-        "requireddocument",
-    )
-    for action in ("add", "change", "delete")
+#: What a centre's administrator manages in the admin, within its scope (the
+#: admin classes narrow every list and choice to the centres it works at).
+#: The national catalogue, new centres and agencies are the superuser's.
+_MANAGE_DIRECTORY = [
+    "procedures.change_servicecentre",
+    "procedures.change_agency",
+    "procedures.add_unit",
+    "procedures.change_unit",
+    "procedures.add_officer",
+    "procedures.change_officer",
+    "procedures.delete_officer",
 ]
 
 _CALENDAR = [
@@ -66,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MANAGER: [*_VIEW_DIRECTORY, *_CALENDAR, "workflows.view_dossier"],
     Role.ADMINISTRATOR: [
         *_VIEW_DIRECTORY,
-        *_MANAGE_CATALOGUE,
+        *_MANAGE_DIRECTORY,
         *_CALENDAR,
         "workflows.delete_calendaroverride",
         "workflows.view_dossier",

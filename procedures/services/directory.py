@@ -139,6 +139,12 @@ def roles_sync() -> dict[str, int]:
 
 
 def officer_sync_groups(officer: Officer) -> None:
+    """The role's permission group follows the role; every officer is staff
+    (signs in to the officers' pages and the admin). Superuser status, other
+    groups and individual permissions are never touched here."""
+    if not officer.user.is_staff:
+        officer.user.is_staff = True
+        officer.user.save(update_fields=["is_staff"])
     groups = Group.objects.filter(name=ROLE_GROUPS[Role(officer.role)])
     other = Group.objects.filter(name__in=ROLE_GROUPS.values()).exclude(
         name=ROLE_GROUPS[Role(officer.role)]
