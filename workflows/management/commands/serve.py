@@ -42,7 +42,6 @@ class Command(BaseCommand):
                 host,
                 "-p",
                 str(port),
-                "--proxy-headers",
                 "config.asgi:application",
             ]
         )
