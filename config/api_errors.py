@@ -62,7 +62,10 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status)
+        response = Response(exc.as_dict(), status=exc.status)
+        if "retry_after" in exc.extra:
+            response["Retry-After"] = str(max(1, int(exc.extra["retry_after"])))
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -84,5 +87,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["error"] = getattr(detail, "code", None) or code
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             body["retry_after"] = int(exc.wait)
+            response["Retry-After"] = str(max(1, int(exc.wait)))
     response.data = body
     return response

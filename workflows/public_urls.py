@@ -6,5 +6,6 @@ app_name = "public"
 
 urlpatterns = [
     path("track/", views.track_page, name="track"),
+    path("t/<str:code>/<str:token>", views.short_track_link, name="track-short"),
     path("board/<str:centre>/", views.board_page, name="board"),
 ]

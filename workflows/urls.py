@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows.api import calendar, dossiers, tracking
+from workflows.api import board, calendar, dossiers, tracking
 
 app_name = "workflows"
 
@@ -18,6 +18,12 @@ urlpatterns = [
         path(f"dossiers/<str:code>/{action}/", view.as_view(), name=f"dossier-{action}")
         for action, view in dossiers.ACTION_VIEWS.items()
     ],
+    path(
+        "dossiers/<str:code>/reissue-pin/",
+        dossiers.DossierReissuePinView.as_view(),
+        name="dossier-reissue-pin",
+    ),
+    path("board/<str:centre>/", board.BoardCountsView.as_view(), name="board-counts"),
     path("track/<str:code>/", tracking.TrackView.as_view(), name="track"),
     path("track/<str:code>/rating/", tracking.RatingView.as_view(), name="track-rating"),
 ]

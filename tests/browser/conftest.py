@@ -55,15 +55,9 @@ def _failed(request) -> bool:
 def demo_live(transactional_db):
     """The demo data, committed; the BHXH officers can log in to the server."""
     from procedures.services import demo_seed
-    from workflows.services.tracking import failures_key
 
     demo_seed(password=PASSWORD)
     set_server_password(list(BHXH.values()), PASSWORD)
-    # With Redis the server's cache is shared: wrong PINs of earlier runs from
-    # 127.0.0.1 must not lock this run out (10 failures → 429).
-    from django.core.cache import cache
-
-    cache.delete(failures_key("127.0.0.1"))
     return BHXH
 
 

@@ -44,13 +44,9 @@ CONNECT_TIMEOUT = 10
 @pytest.fixture
 def servers(demo, tmp_path):
     """Servers A and B on the test database and REDIS_URL, and the BHXH officers' tokens."""
-    from django.core.cache import cache
     from django.db import connection
 
-    from workflows.services.tracking import failures_key
-
     set_server_password(list(BHXH.values()), PASSWORD)
-    cache.delete(failures_key("127.0.0.1"))  # earlier wrong PINs must not lock us out
     with daphne_servers(
         2,
         database_url=child_database_url(connection.settings_dict),

@@ -180,6 +180,9 @@ class DossierDetailSerializer(DossierSummarySerializer):
 
 class DossierCreatedSerializer(DossierDetailSerializer):
     tracking_pin = serializers.CharField(help_text="Mã tra cứu 6 số; chỉ trả về một lần.")
+    tracking_url = serializers.CharField(
+        help_text="Đường dẫn tra cứu có mã truy cập ký số (mã QR trên giấy tiếp nhận)."
+    )
 
 
 def _detail(request, code: str) -> dict:
@@ -295,7 +298,10 @@ class DossierListView(APIView):
         )
         body = _detail(request, receipt.dossier.code)
         if receipt.created:
+            from workflows.services.publish import track_url
+
             body["tracking_pin"] = receipt.pin
+            body["tracking_url"] = track_url(receipt.dossier)
             return Response(body, status=status.HTTP_201_CREATED)
         return Response(body, status=status.HTTP_200_OK)
 
@@ -454,3 +460,40 @@ def _action_view(action: str) -> type[APIView]:
 
 
 ACTION_VIEWS = {action: _action_view(action) for action in ACTION_SERIALIZERS}
+
+
+class DossierReissuePinView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="dossier_reissue_pin",
+        summary="Cấp lại mã tra cứu (mã cũ và đường dẫn QR cũ hết hiệu lực)",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "PinReissued",
+                {
+                    "code": serializers.CharField(),
+                    "tracking_pin": serializers.CharField(help_text="Chỉ trả về một lần."),
+                    "tracking_url": serializers.CharField(
+                        help_text="Đường dẫn tra cứu có mã truy cập ký số (in trên mã QR)."
+                    ),
+                },
+            ),
+            403: ProblemSerializer,
+            404: ProblemSerializer,
+        },
+        tags=["dossiers"],
+    )
+    def post(self, request, code: str):
+        from workflows.services.publish import track_url
+        from workflows.services.tracking import dossier_reissue_pin
+
+        issued = dossier_reissue_pin(actor=request.user, code=code)
+        return Response(
+            {
+                "code": issued.dossier.code,
+                "tracking_pin": issued.pin,
+                "tracking_url": track_url(issued.dossier),
+            }
+        )

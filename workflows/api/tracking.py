@@ -19,9 +19,31 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-_PIN = OpenApiParameter(
-    "pin", str, required=True, description="Mã tra cứu 6 số trên giấy tiếp nhận"
-)
+_ACCESS = [
+    OpenApiParameter(
+        "pin",
+        str,
+        required=False,
+        description="Mã tra cứu 6 số trên giấy tiếp nhận (giới hạn số lần nhập sai)",
+    ),
+    OpenApiParameter(
+        "t",
+        str,
+        required=False,
+        description="Mã truy cập ký số trong mã QR và tin nhắn (thay cho mã tra cứu)",
+    ),
+]
+
+
+def _access(request, code: str):
+    params = request.query_params
+    return tracking_access(
+        code=code,
+        pin=params.get("pin", ""),
+        token=params.get("t", ""),
+        address=client_address(request),
+    )
+
 
 TimelineEntry = inline_serializer(
     "TimelineEntry",
@@ -54,15 +76,12 @@ class TrackView(APIView):
 
     @extend_schema(
         summary="Công dân tra cứu hồ sơ (không cần đăng nhập)",
-        parameters=[_PIN],
+        parameters=_ACCESS,
         responses={200: TrackingSerializer, 404: ProblemSerializer, 429: ProblemSerializer},
         tags=["tracking"],
     )
     def get(self, request, code: str):
-        dossier = tracking_access(
-            code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
-        )
-        return Response(tracking(dossier))
+        return Response(tracking(_access(request, code)))
 
 
 class RatingSerializer(serializers.Serializer):
@@ -81,7 +100,7 @@ class RatingView(APIView):
 
     @extend_schema(
         summary="Công dân đánh giá sự hài lòng (một lần, sau khi nhận kết quả)",
-        parameters=[_PIN],
+        parameters=_ACCESS,
         request=RatingSerializer,
         responses={
             201: inline_serializer(
@@ -95,9 +114,7 @@ class RatingView(APIView):
         tags=["tracking"],
     )
     def post(self, request, code: str):
-        dossier = tracking_access(
-            code=code, pin=request.query_params.get("pin", ""), address=client_address(request)
-        )
+        dossier = _access(request, code)
         data = RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rating = dossier_rate(code=dossier.code, **data.validated_data)

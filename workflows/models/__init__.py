@@ -17,10 +17,12 @@ from .dossiers import (
     Timeliness,
 )
 from .escalation import Escalation, EscalationPolicy, Rung
+from .tracking import AccessCounter
 
 __all__ = [
     "ENDED_STATUSES",
     "FINAL_STATUSES",
+    "AccessCounter",
     "CalendarOverride",
     "Clock",
     "ClockEvent",

@@ -42,7 +42,22 @@ def officer(user_id: int) -> Recipient:
 
 
 def track_url(dossier: Dossier) -> str:
-    return f"{settings.MOTCUA['PUBLIC_URL'].rstrip('/')}/track/?code={dossier.code}"
+    """The citizen's link (QR code, SMS, e-mail): the code and the signed
+    tracking token, never the PIN; it is never refused by the PIN limiter."""
+    from urllib.parse import urlencode
+
+    from workflows.services.tracking import tracking_token
+
+    query = urlencode({"code": dossier.code, "t": tracking_token(dossier)})
+    return f"{settings.MOTCUA['PUBLIC_URL'].rstrip('/')}/track/?{query}"
+
+
+def short_track_url(dossier: Dossier) -> str:
+    """The same link, short enough for an SMS: ``/t/<code>/<token>``."""
+    from workflows.services.tracking import tracking_token
+
+    base = settings.MOTCUA["PUBLIC_URL"].rstrip("/")
+    return f"{base}/t/{dossier.code}/{tracking_token(dossier)}"
 
 
 def public_fields(dossier: Dossier, *, at: dt.datetime) -> dict[str, Any]:
@@ -131,8 +146,9 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             kind="supplement.requested",
             title=f"Hồ sơ {code} cần bổ sung",
             body=f"Đề nghị Ông/Bà bổ sung: {items}. Lý do: {extra.get('reason', '')}. "
-            f"Hạn bổ sung: {_when(extra.get('deadline'))}.",
-            sms_text=f"Hồ sơ {code} cần bổ sung: {items}. Hạn: {_when(extra.get('deadline'))}.",
+            f"Hạn bổ sung: {_when(extra.get('deadline'))}.\nTra cứu: {track_url(dossier)}",
+            sms_text=f"Hồ sơ cần bổ sung: {items}. Hạn: {_when(extra.get('deadline'))}. "
+            f"{short_track_url(dossier)}",
             dossier=code,
             data=data,
             channels=("web", "sms", "email"),
@@ -143,8 +159,10 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             recipients=[citizen(dossier)],
             kind="apology",
             title=f"Xin lỗi: hẹn lại ngày trả kết quả hồ sơ {code}",
-            body=f"Lý do: {extra.get('reason', '')}. Hẹn trả kết quả lúc {_when(extra.get('new_due_at'))}.",
-            sms_text=f"Xin lỗi, hồ sơ {code} hẹn trả kết quả lúc {_when(extra.get('new_due_at'))}.",
+            body=f"Lý do: {extra.get('reason', '')}. Hẹn trả kết quả lúc "
+            f"{_when(extra.get('new_due_at'))}.\nTra cứu: {track_url(dossier)}",
+            sms_text=f"Xin lỗi, hồ sơ hẹn trả kết quả lúc {_when(extra.get('new_due_at'))}. "
+            f"{short_track_url(dossier)}",
             dossier=code,
             data=data,
             channels=("web", "sms", "email"),
@@ -165,8 +183,8 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             recipients=[citizen(dossier)],
             kind="result.ready",
             title=f"Hồ sơ {code} đã có kết quả",
-            body=f"Mời Ông/Bà nhận kết quả {where}.",
-            sms_text=f"Hồ sơ {code} đã có kết quả. Mời nhận {where}.",
+            body=f"Mời Ông/Bà nhận kết quả {where}.\nTra cứu: {track_url(dossier)}",
+            sms_text=f"Hồ sơ đã có kết quả. Mời nhận {where}. {short_track_url(dossier)}",
             dossier=code,
             data=data,
             channels=("web", "sms", "email"),
@@ -183,6 +201,20 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             channels=("web", "email"),
             at=at,
         )
+    elif kind == "pin_reissued":
+        add(
+            recipients=[citizen(dossier)],
+            kind="pin.reissued",
+            title=f"Đã cấp lại mã tra cứu hồ sơ {code}",
+            body="Mã tra cứu cũ không còn dùng được. Nếu Ông/Bà không đề nghị cấp lại, vui lòng "
+            f"liên hệ {dossier.centre.name}.",
+            sms_text="Mã tra cứu hồ sơ vừa được cấp lại tại bộ phận một cửa; mã cũ hết hiệu lực. "
+            f"Nếu không phải Ông/Bà đề nghị, hãy liên hệ trung tâm. Mã hồ sơ: {code}.",
+            dossier=code,
+            data=data,
+            channels=("web", "sms", "email"),
+            at=at,
+        )
     elif kind in ("refused", "withdrawn", "closed"):
         titles = {
             "refused": f"Hồ sơ {code} bị từ chối giải quyết",
@@ -194,8 +226,8 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             recipients=[citizen(dossier)],
             kind=kind,
             title=titles[kind],
-            body=f"Lý do: {reason}",
-            sms_text=f"{titles[kind]}. Lý do: {reason}"[:300],
+            body=f"Lý do: {reason}\nTra cứu: {track_url(dossier)}",
+            sms_text=f"{titles[kind]}. {short_track_url(dossier)}",
             dossier=code,
             data=data,
             channels=("web", "sms", "email") if kind != "withdrawn" else ("web",),
