@@ -28,6 +28,7 @@ from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
 from notifications import selectors
+from notifications.sockets import LayerAwareMixin
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def poll_seconds(layer: Any) -> float:
     return EMBEDDED_POLL_SECONDS if isinstance(layer, InMemoryChannelLayer) else 0.0
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
     RESUME_LIMIT = 500
     #: ids remembered per connection before the oldest half is folded into a floor
     SEEN_MAX = 10_000

@@ -32,5 +32,6 @@ def bell(request):
         "ws_path": WS_PATH,
         "api_read": reverse("notifications:notification-read", args=[0]),
         "api_read_all": reverse("notifications:notification-read-all"),
+        "api_list": reverse("notifications:notification-list"),
     }
     return render(request, "notifications/bell.html", context)

@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from config.clock import now
 from config.errors import DomainError
+from notifications.sockets import LayerAwareMixin
 
 
 def _query(scope) -> dict[str, str]:
@@ -24,16 +25,17 @@ def _client(scope) -> str:
     return str(client[0])
 
 
-class TrackConsumer(AsyncJsonWebsocketConsumer):
-    """``/ws/track/{code}/?pin=NNNNNN``: a snapshot on connect, then
-    ``dossier.updated`` on every change. A wrong PIN (or an unknown code, or
-    too many failures from one address) closes the socket: 4404 / 4429."""
+class TrackConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
+    """``/ws/track/{code}/?pin=NNNNNN`` or ``?t=<tracking token>``: a snapshot on
+    connect, then ``dossier.updated`` on every change. A wrong PIN or token (or
+    an unknown code) closes the socket with 4404, too many wrong PINs with
+    4429, a channel layer that is down with 4503."""
 
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
-        pin = _query(self.scope).get("pin", "")
+        query = _query(self.scope)
         try:
-            snapshot = await self._snapshot(pin)
+            snapshot = await self._snapshot(query.get("pin", ""), query.get("t", ""))
         except DomainError as e:
             # Accept, then close with a code the page can read (a refused
             # handshake looks like a network error to a browser).
@@ -46,11 +48,11 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "dossier.snapshot", **snapshot})
 
     @database_sync_to_async
-    def _snapshot(self, pin: str) -> dict:
+    def _snapshot(self, pin: str, token: str) -> dict:
         from workflows.selectors.dossiers import tracking
         from workflows.services.tracking import tracking_access
 
-        dossier = tracking_access(code=self.code, pin=pin, address=_client(self.scope))
+        dossier = tracking_access(code=self.code, pin=pin, token=token, address=_client(self.scope))
         return tracking(dossier)
 
     async def disconnect(self, code):
@@ -96,19 +98,24 @@ class TrackConsumer(AsyncJsonWebsocketConsumer):
         )
 
 
-class BoardConsumer(AsyncJsonWebsocketConsumer):
-    """``/ws/board/{centre}/``: counts for the centre's wall screen, pushed
-    when a dossier of the centre changes and at least every minute (time alone
-    makes dossiers due, at risk or overdue). Public: counts only."""
+class BoardConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
+    """``/ws/board/{centre}/[?key=<board key>]``: counts for the centre's wall
+    screen, pushed when a dossier of the centre changes and at least every
+    minute (time alone makes dossiers due, at risk or overdue). For an officer
+    whose scope holds the centre, or with the centre's board key; anyone else
+    is closed with 4404, like an unknown centre."""
 
     REFRESH_SECONDS = 60
 
     async def connect(self):
-        self.centre = self.scope["url_route"]["kwargs"]["centre"]
-        counts = await self._counts()
-        if counts is None:
+        code = self.scope["url_route"]["kwargs"]["centre"]
+        self.centre_obj = await self._centre(code, _query(self.scope).get("key", ""))
+        if self.centre_obj is None:
+            await self.accept()
             await self.close(code=4404)
             return
+        self.centre = self.centre_obj.code
+        counts = await self._counts()
         self.group = f"board.{self.centre}"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -121,10 +128,16 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await self.board_refresh({})
 
     @database_sync_to_async
-    def _counts(self):
-        from workflows.selectors.dossiers import board_counts
+    def _centre(self, code: str, key: str):
+        from workflows.selectors.board import board_centre
 
-        return board_counts(centre_code=self.centre, at=now())
+        return board_centre(code=code, user=self.scope.get("user"), key=key)
+
+    @database_sync_to_async
+    def _counts(self):
+        from workflows.selectors.board import board_counts
+
+        return board_counts(centre=self.centre_obj, at=now())
 
     async def disconnect(self, code):
         ticker = getattr(self, "_ticker", None)
@@ -136,9 +149,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def board_refresh(self, event):
-        counts = await self._counts()
-        if counts is not None:
-            await self.send_json(counts)
+        await self.send_json(await self._counts())
 
     async def receive_json(self, content, **kwargs):
         await self.board_refresh({})
