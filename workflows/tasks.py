@@ -10,5 +10,9 @@ from config.clock import now
 @shared_task(name="workflows.sweep", ignore_result=True)
 def sweep() -> dict:
     from workflows.services.escalation import deadlines_sweep
+    from workflows.services.tracking import counters_purge
 
-    return deadlines_sweep(now=now())
+    at = now()
+    result = deadlines_sweep(now=at)
+    counters_purge(at=at)
+    return result

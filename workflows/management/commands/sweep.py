@@ -5,7 +5,7 @@ the same two services; see config/celery.py.)"""
 from __future__ import annotations
 
 import signal
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -25,20 +25,24 @@ class Command(BaseCommand):
     def handle(self, *args, every: float = 0, quiet: bool = False, **options):
         from notifications.services import deliveries_run
         from workflows.services.escalation import deadlines_sweep
+        from workflows.services.tracking import counters_purge
 
-        stopping = False
+        # SIGTERM (and Ctrl+C) end the wait between rounds at once; a round in
+        # progress finishes its transaction first.
+        stopping = threading.Event()
 
         def stop(*_):
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         while True:
             close_old_connections()
             at = now()
             try:
                 swept = deadlines_sweep(now=at)
                 delivered = deliveries_run(now=at)
+                counters_purge(at=at)
             except Exception as e:  # keep the loop alive; report and try next round
                 if not every:
                     raise
@@ -47,11 +51,5 @@ class Command(BaseCommand):
                 fired = {k: v for k, v in swept.items() if v and k != "scanned"}
                 if not quiet and (fired or any(delivered.values()) or not every):
                     self.stdout.write(f"[sweep] {at.isoformat()} cảnh báo={fired} gửi={delivered}")
-            if not every or stopping:
-                return
-            try:
-                time.sleep(every)
-            except KeyboardInterrupt:
-                return
-            if stopping:
+            if not every or stopping.wait(every):
                 return
