@@ -167,3 +167,12 @@ def test_board_page_and_counts_are_scoped(demo, client):
     assert anonymous.get(f"/board/14797/?key={key}").status_code == 200
     assert anonymous.get(f"/api/v1/board/14797/?key={key}").status_code == 200
     assert anonymous.get(f"/api/v1/board/16531/?key={key}").status_code == 404
+
+
+def test_board_link_command_prints_a_working_wall_screen_link(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("board_link", "14797")
+    url = capsys.readouterr().out.strip()
+    assert "/board/14797/?key=" in url
+    assert Client().get(url.split("8000", 1)[-1] if "8000" in url else url).status_code == 200
