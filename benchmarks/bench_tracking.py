@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._support import django_on, log, median, throwaway_postgres  # noqa: E402
+from benchmarks._support import django_on, log, median, throwaway_postgres
 
 DOSSIERS = int(os.environ.get("MOTCUA_BENCH_TRACK_DOSSIERS", "60"))
 PER_DOSSIER = 9
