@@ -145,7 +145,7 @@ from django.utils.html import format_html, format_html_join  # noqa: E402
 
 from workflows.models import Dossier, DossierEvent, Handover  # noqa: E402
 from workflows.selectors.dossiers import dossiers_visible_to  # noqa: E402
-from workflows.views import FORMS  # noqa: E402
+from workflows.views.forms import FORMS  # noqa: E402
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views
+from workflows.views import forms as views
 
 app_name = "dossier_pages"
 

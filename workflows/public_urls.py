@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views
+from workflows.views import public as views
 
 app_name = "public"
 

@@ -1,0 +1,1 @@
+"""Pages of the workflows app (server-rendered; htmx for partial updates)."""
