@@ -25,9 +25,37 @@ FORMS = {
 }
 
 
+#: The PIN given at receipt (or re-issue) stays printable on the slip this long,
+#: in the officer's own session only; afterwards it can only be re-issued.
+SLIP_PIN_SECONDS = 15 * 60
+_SLIP_KEY = "motcua.slip_pins"
+
+
+def slip_pin_keep(request, *, code: str, pin: str) -> None:
+    """Remember a fresh PIN for this officer's slip (never in a URL)."""
+    pins = {c: v for c, v in request.session.get(_SLIP_KEY, {}).items() if v[1] > now().timestamp()}
+    pins[code] = (pin, now().timestamp() + SLIP_PIN_SECONDS)
+    request.session[_SLIP_KEY] = pins
+
+
+def slip_pin(request, code: str) -> str | None:
+    entry = request.session.get(_SLIP_KEY, {}).get(code)
+    return entry[0] if entry and entry[1] > now().timestamp() else None
+
+
+def slip_pin_forget(request, code: str) -> None:
+    pins = request.session.get(_SLIP_KEY, {})
+    if pins.pop(code, None) is not None:
+        request.session[_SLIP_KEY] = pins
+
+
 def _pin_for_slip(request, dossier) -> tuple[str | None, str]:
-    """The PIN the desk typed to print it on the slip, checked through the
-    same limiter as the public tracking (``?pin=`` is a PIN guess too)."""
+    """The PIN to print on the slip: the one this officer was just given at
+    receipt (kept in the session for a few minutes), or one typed as ``?pin=``,
+    checked through the same limiter as the public tracking (a PIN guess too)."""
+    fresh = slip_pin(request, dossier.code)
+    if fresh:
+        return fresh, ""
     pin = request.GET.get("pin", "")
     if not pin:
         return None, ""
