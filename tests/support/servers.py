@@ -1,6 +1,6 @@
 """Daphne server processes for tests and benchmarks.
 
-``start_daphne(database_url=…, redis_url=…)`` runs ``python -m daphne
+``start_daphne(database_url=…, redis_url=…)`` runs ``python -m config.server
 config.asgi:application`` on a free port of 127.0.0.1, with the real settings
 (``config.settings``), waits until ``/healthz`` answers 200 and returns a
 :class:`Server`; ``Server.stop()`` ends it. The child's output goes to a log
@@ -199,7 +199,7 @@ def start_daphne(
     command = [
         sys.executable,
         "-m",
-        "daphne",
+        "config.server",
         "-b",
         HOST,
         "-p",

@@ -489,6 +489,8 @@ class DossierReissuePinView(APIView):
         from workflows.services.publish import track_url
         from workflows.services.tracking import dossier_reissue_pin
 
+        if request.data:  # read, so that a malformed body is refused rather than ignored
+            raise ValidationFailed("Yêu cầu này không nhận dữ liệu.", code="unexpected_body")
         issued = dossier_reissue_pin(actor=request.user, code=code)
         return Response(
             {
