@@ -273,6 +273,18 @@ def _may(facts: _Facts, action: str, task) -> bool:
 # ---------------------------------------------------------------------------
 
 
+def assignable_officers(dossier: Dossier) -> list[Officer]:
+    """The active officers of the current step's unit (whom a leader may assign)."""
+    handover = dossier.current_handover
+    if handover is None or handover.completed_at is not None:
+        return []
+    return list(
+        Officer.objects.select_related("user")
+        .filter(unit_id=handover.to_unit_id, user__is_active=True)
+        .order_by("full_name", "user__username")
+    )
+
+
 def dossier_for_display(*, code: str, user) -> Dossier:
     dossier = (
         Dossier.objects.select_related(
