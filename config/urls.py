@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from workflows.views.inbox import inbox, inbox_bulk
 from workflows.views.staff import home
 
 admin.site.site_header = "motcua – Quản trị hệ thống một cửa"
@@ -29,6 +30,8 @@ urlpatterns = [
     path("api/v1/", include("procedures.urls")),
     path("api/v1/", include("workflows.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("inbox/", inbox, name="inbox"),
+    path("inbox/bulk/", inbox_bulk, name="inbox-bulk"),
     path("notifications/", include("notifications.page_urls")),
     path("dossiers/", include("workflows.page_urls")),
     path("", include("workflows.public_urls")),

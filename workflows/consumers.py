@@ -195,3 +195,39 @@ class DossierConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
 
     async def notification_message(self, event):
         """The citizen's messages share the group; officers see them in the history."""
+
+
+class InboxConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
+    """``/ws/inbox/``: ``{"type": "inbox.changed"}`` whenever a dossier of one
+    of the officer's centres changes (the page then re-reads its list). It
+    listens to the centres' board groups, so it hears exactly what the wall
+    screens hear. Signed-in officers only (4403 otherwise)."""
+
+    async def connect(self):
+        self.groups_joined = await self._groups()
+        if self.groups_joined is None:
+            await self.accept()
+            await self.close(code=4403)
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    @database_sync_to_async
+    def _groups(self) -> list[str] | None:
+        from procedures.selectors import officer_of
+
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        officer = officer_of(user)
+        if officer is None:
+            return None
+        return [f"board.{code}" for code in officer.centres.values_list("code", flat=True)]
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", None) or []:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def board_refresh(self, event):
+        await self.send_json({"type": "inbox.changed"})

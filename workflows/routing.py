@@ -6,4 +6,5 @@ websocket_urlpatterns = [
     path("ws/track/<str:code>/", consumers.TrackConsumer.as_asgi()),
     path("ws/board/<str:centre>/", consumers.BoardConsumer.as_asgi()),
     path("ws/dossiers/<str:code>/", consumers.DossierConsumer.as_asgi()),
+    path("ws/inbox/", consumers.InboxConsumer.as_asgi()),
 ]

@@ -99,6 +99,8 @@ class Dossier(models.Model):
     status_before_supplement = models.CharField(max_length=30, blank=True)
 
     applicant_name = models.CharField(_("họ tên người nộp"), max_length=150)
+    #: ``fold(applicant_name)``: lower case, no diacritics, for accent-insensitive search.
+    applicant_name_folded = models.CharField(max_length=150, blank=True, editable=False)
     applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=12)
     applicant_phone = models.CharField(_("điện thoại"), max_length=15)
     applicant_email = models.EmailField(_("e-mail"), blank=True)
@@ -186,6 +188,15 @@ class Dossier(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args, **kwargs):
+        from workflows.folding import fold
+
+        self.applicant_name_folded = fold(self.applicant_name)[:150]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "applicant_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "applicant_name_folded"}
+        super().save(*args, **kwargs)
 
 
 class DossierSequence(models.Model):

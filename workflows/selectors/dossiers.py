@@ -12,6 +12,7 @@ from config.clock import LOCAL_TZ
 from config.errors import NotFound
 from procedures.models import Officer, Role
 from procedures.selectors import officer_of, scope_centre_ids
+from workflows.folding import fold
 from workflows.lifecycle import transitions_from
 from workflows.models import (
     ENDED_STATUSES,
@@ -120,6 +121,7 @@ def dossiers_list(
         qs = qs.filter(
             Q(code__icontains=q)
             | Q(applicant_name__icontains=q)
+            | Q(applicant_name_folded__contains=fold(q))
             | Q(applicant_id_number=q)
             | Q(applicant_phone=q)
         )

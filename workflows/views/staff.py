@@ -13,8 +13,8 @@ from procedures.selectors import officer_of
 
 
 def landing_url(user) -> str:
-    """The first page of a signed-in user's day, by role. Until the desk and
-    inbox pages exist, officers land on their notifications."""
+    """The first page of a signed-in user's day, by role. Until the desk pages
+    exist, the desk lands on the inbox too (its default tab: results to return)."""
     if user is None or not user.is_authenticated:
         return "/track/"
     officer = officer_of(user)
@@ -26,7 +26,7 @@ def landing_url(user) -> str:
         centre = officer.centres.order_by("code").first()
         if centre is not None:
             return f"/board/{centre.code}/"
-    return "/notifications/"
+    return "/inbox/"
 
 
 def home(request):

@@ -1,0 +1,192 @@
+"""The officers' inbox: tabs, filters, search and keyset pages over the
+dossiers an officer may see (``visibility_filter``), sorted by how soon they
+fall due. One query for a page, whatever its size; the time left of each row
+is computed in working hours from its centre's calendar (cached per centre).
+
+A page is addressed by a cursor ``<due epoch µs or "-">.<id>`` of its last
+row, so a deep page costs what the first one costs (no OFFSET)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from config.errors import ValidationFailed
+from procedures.models import Role
+from procedures.selectors import officer_of
+from workflows.folding import fold
+from workflows.models import Dossier, DossierStatus
+from workflows.models.dossiers import ENDED_STATUSES
+from workflows.selectors.dossiers import LIST_RELATED, dossiers_visible_to, local
+
+TABS = {
+    "mine": "Việc của tôi",
+    "queue": "Chờ nhận xử lý",
+    "supplement": "Chờ bổ sung",
+    "due_soon": "Đến hạn trong 1 ngày làm việc",
+    "overdue": "Quá hạn",
+    "to_return": "Chờ trả kết quả",
+    "all": "Tất cả",
+}
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def default_tab(user) -> str:
+    officer = officer_of(user)
+    if officer is not None and officer.role == Role.RECEIVER:
+        return "to_return"
+    if officer is not None and officer.role == Role.MANAGER:
+        return "overdue"
+    return "mine"
+
+
+@dataclass
+class InboxFilters:
+    tab: str = "mine"
+    q: str = ""
+    procedure: str = ""
+    status: str = ""
+    channel: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    after: str = ""
+    limit: int | None = None
+
+
+@dataclass
+class InboxPage:
+    rows: list[Dossier]
+    next_cursor: str | None
+    filters: InboxFilters
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tab_filter(qs: QuerySet[Dossier], tab: str, *, user, at: dt.datetime) -> QuerySet[Dossier]:
+    running = Q(clock__state="running") & ~Q(status__in=ENDED_STATUSES)
+    if tab == "mine":
+        return qs.filter(
+            current_handover__to_officer=user, current_handover__completed_at__isnull=True
+        )
+    if tab == "queue":
+        officer = officer_of(user)
+        unit = officer.unit_id if officer is not None else None
+        return qs.filter(
+            current_handover__to_unit_id=unit,
+            current_handover__to_officer__isnull=True,
+            current_handover__completed_at__isnull=True,
+        ).exclude(current_handover__step_role="return")
+    if tab == "supplement":
+        return qs.filter(status=DossierStatus.AWAITING_SUPPLEMENT)
+    if tab == "due_soon":
+        return qs.filter(running, clock__warn_at__lte=at, clock__due_at__gt=at)
+    if tab == "overdue":
+        return qs.filter(running, clock__due_at__lte=at)
+    if tab == "to_return":
+        return qs.filter(status=DossierStatus.RESULT_READY)
+    return qs
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    from config.clock import LOCAL_TZ
+
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ)
+
+
+def _cursor(dossier: Dossier) -> str:
+    due = dossier.clock.due_at if dossier.clock_id and dossier.clock else None
+    head = str(int(due.timestamp() * 1_000_000)) if due else "-"
+    return f"{head}.{dossier.pk}"
+
+
+def _after(raw: str) -> Q:
+    try:
+        head, pk_text = raw.split(".", 1)
+        pk = int(pk_text)
+        due = None if head == "-" else dt.datetime.fromtimestamp(int(head) / 1_000_000, tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValidationFailed(
+            "Trang tiếp theo không hợp lệ; hãy mở lại danh sách.",
+            code="invalid_cursor",
+            field="after",
+        ) from None
+    if due is None:
+        return Q(clock__due_at__isnull=True, pk__gt=pk)
+    return (
+        Q(clock__due_at__gt=due) | Q(clock__due_at=due, pk__gt=pk) | Q(clock__due_at__isnull=True)
+    )
+
+
+def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
+    if filters.tab not in TABS:
+        raise ValidationFailed("Không có thẻ này.", code="invalid_tab", field="tab")
+    qs = _tab_filter(dossiers_visible_to(user), filters.tab, user=user, at=at)
+    if filters.procedure:
+        qs = qs.filter(procedure__code=filters.procedure)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.received_from:
+        qs = qs.filter(received_at__gte=_day_start(filters.received_from))
+    if filters.received_to:
+        qs = qs.filter(received_at__lt=_day_start(filters.received_to + dt.timedelta(days=1)))
+    if filters.due_from:
+        qs = qs.filter(clock__due_at__gte=_day_start(filters.due_from))
+    if filters.due_to:
+        qs = qs.filter(clock__due_at__lt=_day_start(filters.due_to + dt.timedelta(days=1)))
+    q = (filters.q or "").strip()
+    if q:
+        digits = "".join(c for c in q if c.isdigit())
+        match = Q(code__icontains=q) | Q(applicant_name_folded__contains=fold(q))
+        if digits and len(digits) >= 9:
+            match |= Q(applicant_id_number=digits) | Q(applicant_phone=digits)
+        qs = qs.filter(match)
+    if filters.after:
+        qs = qs.filter(_after(filters.after))
+    limit = max(1, min(filters.limit or PAGE_SIZE, MAX_PAGE_SIZE))  # PAGE_SIZE read now
+    rows = list(
+        qs.select_related(*LIST_RELATED).order_by(F("clock__due_at").asc(nulls_last=True), "pk")[
+            : limit + 1
+        ]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(
+        rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None, filters=filters
+    )
+
+
+def time_left(dossier: Dossier, *, at: dt.datetime, calendars: dict) -> dict[str, Any]:
+    """Working seconds to the due time (negative when late), and its colour."""
+    from workflows.selectors.calendar import centre_calendar
+    from workflows.worktime import working_time_between
+
+    clock = dossier.clock
+    if clock is None or clock.due_at is None or clock.state != "running":
+        state = clock.state if clock is not None else "none"
+        return {"seconds": None, "state": state, "urgency": "none", "due_at": local(None)}
+    calendar = calendars.get(dossier.centre_id)
+    if calendar is None:
+        calendar = calendars[dossier.centre_id] = centre_calendar(dossier.centre)
+    if clock.due_at > at:
+        seconds = working_time_between(at, clock.due_at, calendar)
+    else:
+        seconds = -working_time_between(clock.due_at, at, calendar)
+    if seconds <= 0:
+        urgency = "late"
+    elif clock.warn_at is not None and clock.warn_at <= at:
+        urgency = "risk"
+    else:
+        urgency = "ok"
+    return {
+        "seconds": seconds,
+        "state": "running",
+        "urgency": urgency,
+        "due_at": local(clock.due_at),
+    }
