@@ -5,7 +5,6 @@ everywhere; the result of each is reported), live refresh."""
 
 from __future__ import annotations
 
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,10 +26,10 @@ class InboxForm(forms.Form):
     q = forms.CharField(label="Tìm", required=False, max_length=100)
     procedure = forms.CharField(label="Mã thủ tục", required=False, max_length=30)
     status = forms.ChoiceField(
-        label="Trạng thái", required=False, choices=[("", "Tất cả")] + DossierStatus.choices
+        label="Trạng thái", required=False, choices=[("", "Tất cả"), *DossierStatus.choices]
     )
     channel = forms.ChoiceField(
-        label="Hình thức nộp", required=False, choices=[("", "Tất cả")] + Channel.choices
+        label="Hình thức nộp", required=False, choices=[("", "Tất cả"), *Channel.choices]
     )
     received_from = forms.DateField(label="Tiếp nhận từ", required=False)
     received_to = forms.DateField(label="đến", required=False)
