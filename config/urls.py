@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from workflows.views import desk
 from workflows.views.inbox import inbox, inbox_bulk
 from workflows.views.staff import home
 
@@ -30,6 +31,12 @@ urlpatterns = [
     path("api/v1/", include("procedures.urls")),
     path("api/v1/", include("workflows.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("desk/receive/", desk.receive_search, name="desk-receive"),
+    path("desk/receive/<str:procedure>/", desk.receive, name="desk-receive-procedure"),
+    path("desk/receipt/<str:code>/", desk.receipt, name="desk-receipt"),
+    path("desk/online/", desk.online, name="desk-online"),
+    path("desk/return/", desk.hand_back, name="desk-return"),
+    path("desk/act/<str:action>/", desk.desk_act, name="desk-act"),
     path("inbox/", inbox, name="inbox"),
     path("inbox/bulk/", inbox_bulk, name="inbox-bulk"),
     path("notifications/", include("notifications.page_urls")),

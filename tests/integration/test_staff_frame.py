@@ -24,7 +24,7 @@ def signed_in(username: str) -> Client:
     ("username", "landing"),
     [
         (None, "/track/"),
-        (BHXH["desk"], "/inbox/"),
+        (BHXH["desk"], "/desk/receive/"),
         (BHXH["handler"], "/inbox/"),
         (BHXH["leader"], "/inbox/"),
         (BHXH["manager"], "/board/14797/"),
@@ -49,7 +49,7 @@ def test_login_page_is_vietnamese_and_signs_in(demo):
         "/accounts/login/", {"username": BHXH["desk"], "password": PASSWORD, "next": "/"}
     )
     assert r.status_code == 302 and r["Location"] == "/"
-    assert client.get("/").headers["Location"] == "/inbox/"
+    assert client.get("/").headers["Location"] == "/desk/receive/"
 
 
 def test_login_refuses_an_outside_next(demo):

@@ -13,8 +13,7 @@ from procedures.selectors import officer_of
 
 
 def landing_url(user) -> str:
-    """The first page of a signed-in user's day, by role. Until the desk pages
-    exist, the desk lands on the inbox too (its default tab: results to return)."""
+    """The first page of a signed-in user's day, by role."""
     if user is None or not user.is_authenticated:
         return "/track/"
     officer = officer_of(user)
@@ -22,6 +21,8 @@ def landing_url(user) -> str:
         return "/admin/" if user.is_staff else "/track/"
     if officer.role == Role.ADMINISTRATOR:
         return "/admin/"
+    if officer.role == Role.RECEIVER:
+        return "/desk/receive/"
     if officer.role == Role.MANAGER:
         centre = officer.centres.order_by("code").first()
         if centre is not None:
@@ -56,4 +57,5 @@ def _frame(user) -> dict[str, Any]:
         "centre": centres[0] if centres else None,
         "unread": unread,
         "admin": user.is_staff,
+        "desk": officer is not None and officer.role == Role.RECEIVER,
     }
