@@ -48,7 +48,7 @@ def test_receive_by_keyboard_then_the_queue_updates_live(server, page):
     expect(page.locator(".appointment")).to_contain_text("hẹn trả kết quả")
     expect(page.locator('input[name^="doc_"]').first).to_be_focused()
     boxes = page.locator('input[type="checkbox"][name^="doc_"]').count()
-    for i in range(boxes):
+    for _i in range(boxes):
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # past "other documents"

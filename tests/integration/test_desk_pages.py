@@ -63,7 +63,7 @@ def test_only_desk_officers(demo):
 
 
 def test_the_form_shows_limit_fee_version_checklist_and_appointment(demo, clock):
-    html, key, docs = form_page(officer())
+    html, _key, docs = form_page(officer())
     assert "Giải quyết hưởng chế độ ốm đau" in html and "7 ngày làm việc" in html
     assert "01/07/2025" in html and "phí, lệ phí" in html
     assert len(docs) >= 1 and "Giấy ra viện" in html
@@ -104,7 +104,7 @@ def test_bad_applicant_input_is_shown_next_to_the_field_and_writes_nothing(demo,
 
 def test_receive_with_a_mandatory_document_missing_is_refused_with_the_way_out(demo, clock):
     client = officer()
-    _, key, docs = form_page(client)
+    _, key, _docs = form_page(client)
     r = client.post("/desk/receive/1.001667/", body(key, []))
     assert r.status_code == 400
     assert "Còn thiếu giấy tờ bắt buộc" in r.content.decode()
@@ -113,7 +113,7 @@ def test_receive_with_a_mandatory_document_missing_is_refused_with_the_way_out(d
 
 def test_supplement_at_reception_lists_unticked_documents(demo, clock):
     client = officer()
-    html, key, docs = form_page(client)
+    _html, key, docs = form_page(client)
     r = client.post(
         "/desk/receive/1.001667/",
         body(key, docs[1:], outcome="supplement", missing_extra="Bản sao sổ hộ khẩu"),
