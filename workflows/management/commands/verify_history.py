@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from workflows.models import Dossier
-from workflows.services.history import history_verify
+from workflows.services.history import history_errors, history_verify
 
 
 class Command(BaseCommand):
@@ -20,10 +20,10 @@ class Command(BaseCommand):
         for dossier in qs.iterator(chunk_size=500):
             checked += 1
             problems = history_verify(dossier)
-            if problems:
+            if history_errors(problems):
                 broken += 1
-                for p in problems:
-                    self.stdout.write(f"{dossier.code}: [{p.code}] {p.message}")
+            for p in problems:
+                self.stdout.write(f"{dossier.code}: [{p.code}] {p.message}")
         self.stdout.write(f"Đã kiểm tra {checked} hồ sơ; {broken} hồ sơ có lịch sử bị thay đổi.")
         if broken:
             raise CommandError(f"{broken} hồ sơ có chuỗi lịch sử không hợp lệ.")
