@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -97,6 +97,14 @@ def history_append(
     return event
 
 
+class Head(NamedTuple):
+    """A dossier's head as an anchor records it."""
+
+    count: int
+    hash: str
+    mac: str
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     code: str
@@ -113,6 +121,8 @@ def history_verify(
     keyed: bool = True,
     ring: Keyring | None = None,
     legacy_until: int | None = None,
+    anchored: Head | None = None,
+    upto_head: bool = False,
 ) -> list[ChainProblem]:
     """Recompute the chains; every break, gap or mismatch is reported.
 
@@ -120,6 +130,9 @@ def history_verify(
     the key). ``legacy_until``: the highest ``seq`` allowed without a mac, as
     sealed by the first anchor (0 for a dossier born after it); ``None`` when
     no anchor says, and then an unkeyed prefix is only a notice.
+    ``anchored``: the head the last anchor recorded; the event at that seq
+    must still be there, unchanged. ``upto_head``: read only the events up to
+    the dossier's ``events_count`` (the anchor writer, while others append).
     """
     if keyed and ring is None:
         ring = keyring()
@@ -129,8 +142,13 @@ def history_verify(
     keyed_seen = False
     unkeyed: list[int] = []
     expected_seq = 1
+    at_anchor: DossierEvent | None = None
     events = DossierEvent.objects.filter(dossier=dossier).order_by("seq")
+    if upto_head:
+        events = events.filter(seq__lte=dossier.events_count)
     for event in events:
+        if anchored is not None and event.seq == anchored.count:
+            at_anchor = event
         if event.seq != expected_seq:
             problems.append(
                 ChainProblem(
@@ -201,7 +219,7 @@ def history_verify(
                 f"Hồ sơ ghi {dossier.events_count} sự kiện nhưng chỉ còn {count}.",
             )
         )
-    elif count > dossier.events_count:
+    elif count > dossier.events_count and not upto_head:
         problems.append(
             ChainProblem(
                 "extra_events",
@@ -215,6 +233,25 @@ def history_verify(
         problems.append(
             ChainProblem("head_mismatch", count, "Mã xác thực cuối không khớp với hồ sơ.")
         )
+    if anchored is not None and anchored.count:
+        if at_anchor is None:
+            problems.append(
+                ChainProblem(
+                    "anchored_tail_missing",
+                    anchored.count,
+                    f"Mốc neo ghi {anchored.count} sự kiện, nay chỉ còn {count}: "
+                    "sự kiện đã bị xóa.",
+                )
+            )
+        elif at_anchor.hash != anchored.hash or at_anchor.mac != anchored.mac:
+            problems.append(
+                ChainProblem(
+                    "anchored_head_changed",
+                    anchored.count,
+                    f"Sự kiện {anchored.count} khác với bản ghi trong mốc neo: "
+                    "lịch sử đã bị viết lại.",
+                )
+            )
     if unkeyed:
         span = f"{unkeyed[0]}–{unkeyed[-1]}" if len(unkeyed) > 1 else str(unkeyed[0])
         problems.append(
