@@ -65,6 +65,20 @@ def _fast_password_hashing():
 
 
 @pytest.fixture(scope="session")
+def _history_secrets_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("history-secrets")
+
+
+@pytest.fixture(autouse=True)
+def _history_files(settings, _history_secrets_dir, tmp_path):
+    """The history keys' dev files and the anchors in temporary directories,
+    never the checkout's var/ (a test's anchors must not meet another's)."""
+    settings.HISTORY_KEY_FILE = _history_secrets_dir / "history_key"
+    settings.HISTORY_SIGNING_KEY_FILE = _history_secrets_dir / "history_signing_key"
+    settings.HISTORY_ANCHOR_DIR = tmp_path / "anchors"
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the 34 provinces and 3,321 communes once per test database."""
     from procedures.services import divisions_load

@@ -7,18 +7,23 @@ key. The old code (public hash chain only) passed every one of these attacks.
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import shutil
 import stat
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.integration.conftest import BHXH
+from tests.integration.conftest import BHXH, receipt_body
 from tests.support import tamper
-from workflows.models import Dossier, DossierEvent
+from workflows.models import ClockEvent, Dossier, DossierEvent
 from workflows.services import history_keys
+from workflows.services.anchors import anchor_files
 from workflows.services.history import history_errors, history_verify
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +184,151 @@ def test_without_history_key_a_private_file_is_created_once(settings, tmp_path):
     assert history_keys.keyring().current == ring.current
     assert history_keys.parse_secret(path.read_text(), name="f") == ring.current
     assert history_keys.history_key_source() == "file"
+
+
+# --- against the anchors ------------------------------------------------------------------
+
+
+def verify(*args) -> tuple[bool, str]:
+    """Run verify_history; (passed, output)."""
+    out = io.StringIO()
+    try:
+        call_command("verify_history", *args, stdout=out)
+    except CommandError:
+        return False, out.getvalue()
+    return True, out.getvalue()
+
+
+def test_deleting_the_tail_since_the_last_anchor_is_detected(received, api, clock):
+    dossier = walk(received, api)
+    n = dossier.events_count
+    call_command("history_anchor")
+    assert verify()[0]
+    tamper.delete_tail(dossier, keep=2)
+    dossier.refresh_from_db()
+    # Both chains of what is left verify: only the anchor knows.
+    assert history_verify(dossier) == []
+    passed, out = verify()
+    assert not passed
+    assert f"[anchored_tail_missing] Mốc neo ghi {n} sự kiện, nay chỉ còn 2" in out
+
+
+def test_a_rechain_inside_the_anchored_part_breaks_the_anchored_head(received, api):
+    dossier = walk(received, api)
+    call_command("history_anchor")
+    tamper.rechain(dossier, seq=3, data={"status": "in_progress"})
+    passed, out = verify(dossier.code)
+    assert not passed
+    assert "[bad_mac]" in out and "[anchored_head_changed]" in out
+
+
+def test_stripping_the_macs_does_not_pass_for_legacy_history(received, api, clock):
+    dossier = walk(received, api)
+    call_command("history_anchor")
+    tamper.strip_macs(dossier)
+    passed, out = verify()
+    assert not passed and "[anchored_head_changed]" in out
+    # A dossier born after the first anchor may have no unkeyed event at all.
+    code = api(BHXH["desk"]).post("/api/v1/dossiers/", receipt_body(), format="json").json()
+    newer = Dossier.objects.get(code=code["code"])
+    tamper.strip_macs(newer)
+    passed, out = verify(newer.code)
+    assert not passed and f"{newer.code}: [mac_missing]" in out
+
+
+def _truncate(table: str) -> None:
+    """What TRUNCATE would do, for whoever gets past the trigger (or on SQLite)."""
+    tamper.superuser_sql(f"DELETE FROM {table}")
+
+
+def test_truncation_is_detected_by_the_anchors(received, api):
+    dossier = walk(received, api)
+    call_command("history_anchor")
+    _truncate(tamper.EVENTS)
+    tamper.superuser_sql(
+        f"UPDATE {tamper.DOSSIERS} SET events_count = 0, last_hash = '', last_mac = ''"
+    )
+    dossier.refresh_from_db()
+    assert history_verify(dossier) == []  # an empty history is a valid chain
+    passed, out = verify()
+    assert not passed and "[anchored_tail_missing]" in out
+    _truncate(ClockEvent._meta.db_table)
+    passed, out = verify()
+    assert "[ledger_rows_missing] Sổ thời hạn" in out
+
+
+def test_a_deleted_dossier_is_detected(received, api):
+    dossier = walk(received, api)
+    call_command("history_anchor")
+    tamper.superuser_sql(f"DELETE FROM {tamper.EVENTS} WHERE dossier_id = %s", [dossier.pk])
+    tamper.superuser_sql(
+        f"UPDATE {tamper.DOSSIERS} SET code = %s WHERE id = %s", ["other", dossier.pk]
+    )
+    passed, out = verify()
+    assert not passed and f"{dossier.code}: [dossier_missing]" in out
+
+
+def test_a_tampered_anchor_is_detected(received, api, clock, settings):
+    call_command("history_anchor")
+    clock.advance(hours=1)
+    walk(received, api)
+    call_command("history_anchor")
+    first, second = anchor_files(settings.HISTORY_ANCHOR_DIR)
+    assert verify()[0]
+    # Editing an anchor (here: shorten a head to match a deleted tail) breaks its signature.
+    body = json.loads(second.read_text())
+    body["changed"][0][1] = 2
+    second.write_text(json.dumps(body))
+    passed, out = verify()
+    assert not passed and "[anchor_signature] Mốc neo số 2" in out
+    # Removing an anchor breaks the numbering; the chain cannot be extended either.
+    second.unlink()
+    clock.advance(hours=1)
+    call_command("history_anchor")  # anchor 2 again, from the state of anchor 1
+    (settings.HISTORY_ANCHOR_DIR / "anchor-00000002.json").rename(
+        settings.HISTORY_ANCHOR_DIR / "anchor-00000003.json"
+    )
+    passed, out = verify()
+    assert not passed and "[anchor_gap]" in out
+    with pytest.raises(CommandError, match="Chuỗi mốc neo bị hỏng"):
+        call_command("history_anchor")
+    assert first.exists()
+
+
+def test_anchors_signed_by_another_key_are_refused(received, settings, tmp_path):
+    call_command("history_anchor")
+    settings.HISTORY_SIGNING_KEY_FILE = tmp_path / "another_key"
+    passed, out = verify()
+    assert not passed and "[anchor_signature]" in out
+
+
+def test_a_third_party_verifies_with_the_public_key_alone(received, api, settings, tmp_path):
+    dossier = walk(received, api)
+    call_command("history_anchor")
+    out = io.StringIO()
+    call_command("history_public_key", stdout=out)
+    public = tmp_path / "motcua-anchors.pem"
+    public.write_text(out.getvalue())
+    copy = tmp_path / "copy-of-anchors"
+    shutil.copytree(settings.HISTORY_ANCHOR_DIR, copy)
+
+    # The third party has neither the history key nor the signing key.
+    settings.HISTORY_KEY = ""
+    settings.HISTORY_KEY_FILE = tmp_path / "no" / "history_key"
+    settings.HISTORY_SIGNING_KEY_FILE = tmp_path / "no" / "signing_key"
+    args = ("--public-key", str(public), "--anchors", str(copy))
+    passed, text = verify(*args)
+    assert passed, text
+    assert "Kiểm tra bằng khóa công khai" in text and "0 hồ sơ có lịch sử bị thay đổi" in text
+
+    tamper.rechain(dossier, seq=3, data={"status": "in_progress", "note": "đã sửa"})
+    passed, text = verify(*args)
+    assert not passed
+    assert f"{dossier.code}: [anchored_head_changed]" in text
+    assert "[bad_mac]" not in text  # no key: the mac is not checked…
+    assert not (tmp_path / "no").exists()  # …and no key was created or read
+
+    # Anchors checked against another public key are refused.
+    public.write_text(history_keys.public_key_pem(Ed25519PrivateKey.generate().public_key()))
+    passed, text = verify(*args)
+    assert not passed and "[anchor_signature]" in text

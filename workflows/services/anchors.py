@@ -210,7 +210,9 @@ def anchors_verify(
             problems.append(
                 AnchorProblem(
                     "anchor_gap",
-                    f"Mốc neo {path.name}: mang số {seq}, chờ số {expected} — thiếu mốc neo.",
+                    f"Mốc neo {path.name}: mang số {seq}, chờ số {expected} — thiếu mốc neo."
+                    if seq != expected
+                    else f"Mốc neo {path.name}: tên tệp không khớp với số {seq} bên trong.",
                     seq,
                 )
             )
@@ -411,3 +413,109 @@ def anchor_if_due(*, at: dt.datetime, every: float | None = None) -> AnchorWritt
     if last is not None and (at - last).total_seconds() < every:
         return None
     return anchor_write(at=at)
+
+
+# --- the audit: every chain against every anchor ----------------------------------------------
+
+
+@dataclass
+class Audit:
+    keyed: bool
+    directory: Path
+    checked: int = 0
+    broken: set[str] = field(default_factory=set)
+    #: (dossier code or "", problem code, message, severity)
+    lines: list[tuple[str, str, str, str]] = field(default_factory=list)
+    anchors: int = 0
+    last_anchor_at: str = ""
+    after_last_anchor: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for line in self.lines if line[3] == "error")
+
+    def add(self, where: str, code: str, message: str, severity: str = "error") -> None:
+        self.lines.append((where, code, message, severity))
+        if severity == "error" and where:
+            self.broken.add(where)
+
+
+def history_audit(
+    *,
+    keyed: bool = True,
+    public_key: Ed25519PublicKey | None = None,
+    directory: Path | None = None,
+    code: str | None = None,
+) -> Audit:
+    """Verify the chains of every dossier (or one) and every anchor.
+
+    ``keyed=True``: with the history key (HMAC) and, unless given, the public
+    half of the local signing key. ``keyed=False``: what a third party can
+    do with the public key alone — the anchors and the public hash chain.
+    """
+    directory = directory or anchor_dir()
+    audit = Audit(keyed=keyed, directory=directory)
+    ring = keyring() if keyed else None
+    files = anchor_files(directory)
+    state, problems = AnchorState(), []
+    if files:
+        if public_key is None:
+            public_key = signing_key().public_key()
+        state, problems = anchors_verify(public_key=public_key, directory=directory)
+        audit.anchors = state.seq
+        audit.last_anchor_at = state.last["at"] if state.last else ""
+    elif keyed:
+        audit.add(
+            "",
+            "no_anchors",
+            f"Chưa có mốc neo nào trong {directory}: chưa phát hiện được việc xóa sự kiện "
+            "hay hồ sơ. Chạy manage.py history_anchor.",
+            "notice",
+        )
+    else:
+        audit.add("", "no_anchors", f"Không có mốc neo nào trong {directory} để đối chiếu.")
+    for p in problems:
+        audit.add("", p.code, p.message, p.severity)
+
+    qs = Dossier.objects.order_by("pk")
+    if code:
+        qs = qs.filter(code=code)
+    seen: set[str] = set()
+    for dossier in qs.iterator(chunk_size=500):
+        audit.checked += 1
+        seen.add(dossier.code)
+        anchored = state.heads.get(dossier.code)
+        found = history_verify(
+            dossier,
+            keyed=keyed,
+            ring=ring,
+            legacy_until=state.legacy_until(dossier.code),
+            anchored=anchored,
+        )
+        for p in found:
+            audit.add(dossier.code, p.code, p.message, p.severity)
+        head = Head(dossier.events_count, dossier.last_hash, dossier.last_mac)
+        if anchored != head and not history_errors(found):
+            audit.after_last_anchor += 1
+    for missing in sorted({code} & state.heads.keys() if code else state.heads.keys()):
+        if missing not in seen:
+            head = state.heads[missing]
+            audit.add(
+                missing,
+                "dossier_missing",
+                f"Có trong mốc neo ({head.count} sự kiện) nhưng không còn trong cơ sở dữ liệu: "
+                "hồ sơ đã bị xóa.",
+            )
+            audit.checked += 1
+    if not code:
+        for p in ledger_check(state):
+            audit.add("", p.code, p.message, p.severity)
+    if not keyed and state.last is not None and audit.after_last_anchor:
+        audit.add(
+            "",
+            "after_last_anchor",
+            f"{audit.after_last_anchor} hồ sơ có sự kiện sau mốc neo cuối: phần đó chỉ kiểm tra "
+            "được chuỗi băm công khai (cần khóa lịch sử để phát hiện việc tính lại chuỗi).",
+            "notice",
+        )
+    return audit
