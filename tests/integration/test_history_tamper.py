@@ -332,3 +332,23 @@ def test_a_third_party_verifies_with_the_public_key_alone(received, api, setting
     public.write_text(history_keys.public_key_pem(Ed25519PrivateKey.generate().public_key()))
     passed, text = verify(*args)
     assert not passed and "[anchor_signature]" in text
+
+
+# --- PostgreSQL: TRUNCATE refused ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_truncate_of_the_history_and_the_ledger(received):
+    from django.db import DatabaseError, connection, transaction
+
+    for table in (tamper.EVENTS, ClockEvent._meta.db_table):
+        with (
+            pytest.raises(DatabaseError, match=f"{table} is append-only \\(TRUNCATE refused\\)"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            # The rows this test inserted have deferred FK checks pending,
+            # which TRUNCATE refuses before any trigger runs: fire them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert DossierEvent.objects.exists() and ClockEvent.objects.exists()
