@@ -297,14 +297,15 @@ MOTCUA = {
 }
 
 # --- History keys and anchors (workflows.services.history_keys, .anchors) ---------------
-# Unset keys are read from var/ files created on first use (dev only: the
-# motcua.W001/W002 checks warn when DEBUG is off and no MOTCUA_DEV is set).
+# Unset keys are read from var/ files created on first use: fine for `make run`;
+# with a real database the motcua.W001/W002 checks warn (errors E001/E002 with
+# config.settings_production) unless DEBUG or MOTCUA_DEV=1 (workflows/checks.py).
 #: HMAC key chaining a mac through the dossier history (hex or base64, >= 32 bytes).
 HISTORY_KEY = os.environ.get("HISTORY_KEY", "")
 #: Earlier history keys, accepted when verifying after a rotation (comma-separated).
 HISTORY_KEYS = env_list("HISTORY_KEYS", [])
 HISTORY_KEY_FILE = VAR_DIR / "history_key"
-#: Ed25519 key signing the anchors (PEM, or base64 of the 32 raw bytes).
+#: Ed25519 key signing the anchors (PEM, or hex or base64 of the 32 raw bytes).
 HISTORY_SIGNING_KEY = os.environ.get("HISTORY_SIGNING_KEY", "")
 HISTORY_SIGNING_KEY_FILE = VAR_DIR / "history_signing_key"
 #: Where the signed anchors go: outside the database, ideally a disk it cannot reach.

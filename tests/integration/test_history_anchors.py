@@ -161,7 +161,7 @@ def test_the_dev_signing_key_is_a_private_file_and_its_public_half_is_printed(se
     assert history_keys.signing_key_source() == "file"
 
 
-@pytest.mark.parametrize("encoding", ["pem", "base64"])
+@pytest.mark.parametrize("encoding", ["pem", "base64", "hex"])
 def test_the_signing_key_from_the_environment(settings, capsys, encoding):
     key = Ed25519PrivateKey.generate()
     if encoding == "pem":
@@ -171,13 +171,12 @@ def test_the_signing_key_from_the_environment(settings, capsys, encoding):
             serialization.NoEncryption(),
         ).decode()
     else:
-        raw = base64.b64encode(
-            key.private_bytes(
-                serialization.Encoding.Raw,
-                serialization.PrivateFormat.Raw,
-                serialization.NoEncryption(),
-            )
-        ).decode()
+        seed = key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        raw = base64.b64encode(seed).decode() if encoding == "base64" else seed.hex()
     settings.HISTORY_SIGNING_KEY = raw
     call_command("history_public_key")
     assert history_keys.load_public_key(capsys.readouterr().out, name="pem") == key.public_key()

@@ -8,8 +8,8 @@
   the ``key_id`` it was keyed with: a fingerprint of the key, never the key.
 * The **signing key** (Ed25519) signs the anchors written outside the
   database (``workflows.services.anchors``); its public half lets a third
-  party check them. ``HISTORY_SIGNING_KEY``: PEM (PKCS#8) or base64 of the
-  32 raw bytes.
+  party check them. ``HISTORY_SIGNING_KEY``: PEM (PKCS#8), or hex or base64
+  of the 32 raw bytes.
 
 Unset, both are read from files under ``var/`` created on first use (mode
 0600), so ``make run`` works on a bare machine. A production deployment sets
@@ -159,7 +159,7 @@ def load_private_key(raw: str, *, name: str) -> Ed25519PrivateKey:
         if text.startswith("-----BEGIN"):
             key = serialization.load_pem_private_key(text.encode(), password=None)
         else:
-            key = Ed25519PrivateKey.from_private_bytes(_b64(text))
+            key = Ed25519PrivateKey.from_private_bytes(_raw(text))
     except (ValueError, TypeError, binascii.Error):
         raise ImproperlyConfigured(f"{name}: không đọc được khóa ký Ed25519.") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -168,13 +168,13 @@ def load_private_key(raw: str, *, name: str) -> Ed25519PrivateKey:
 
 
 def load_public_key(raw: str, *, name: str) -> Ed25519PublicKey:
-    """PEM (SubjectPublicKeyInfo) or base64 of the 32 raw bytes."""
+    """PEM (SubjectPublicKeyInfo), or hex or base64 of the 32 raw bytes."""
     text = raw.strip()
     try:
         if text.startswith("-----BEGIN"):
             key = serialization.load_pem_public_key(text.encode())
         else:
-            key = Ed25519PublicKey.from_public_bytes(_b64(text))
+            key = Ed25519PublicKey.from_public_bytes(_raw(text))
     except (ValueError, TypeError, binascii.Error):
         raise ImproperlyConfigured(f"{name}: không đọc được khóa công khai Ed25519.") from None
     if not isinstance(key, Ed25519PublicKey):
@@ -195,6 +195,13 @@ def public_key_raw_b64(key: Ed25519PublicKey) -> str:
 
 def signing_key_source() -> str:
     return "env" if getattr(settings, "HISTORY_SIGNING_KEY", "") else "file"
+
+
+def _raw(text: str) -> bytes:
+    """The 32 raw bytes of an Ed25519 key, in hex or base64."""
+    if _HEX.match(text) and len(text) == 64:
+        return bytes.fromhex(text)
+    return _b64(text)
 
 
 def _b64(text: str) -> bytes:
