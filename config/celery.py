@@ -24,5 +24,14 @@ app.conf.beat_schedule = {
         "schedule": 15.0,
     },
 }
+# The signed history anchor (workflows.services.anchors). Read from the
+# environment like settings.HISTORY_ANCHOR_EVERY: this module is imported
+# before the settings are.
+_anchor_every = float(os.environ.get("HISTORY_ANCHOR_EVERY", "3600"))
+if _anchor_every > 0:
+    app.conf.beat_schedule["history-anchor"] = {
+        "task": "workflows.history_anchor",
+        "schedule": _anchor_every,
+    }
 app.conf.task_acks_late = True
 app.conf.worker_prefetch_multiplier = 1

@@ -312,3 +312,20 @@ MOTCUA = {
     # Public base URL used in QR codes and messages (no trailing slash).
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{PORT}"),
 }
+
+# --- History keys and anchors (workflows.services.history_keys, .anchors) ---------------
+# Unset keys are read from var/ files created on first use: fine for `make run`;
+# with a real database the motcua.W001/W002 checks warn (errors E001/E002 with
+# config.settings_production) unless DEBUG or MOTCUA_DEV=1 (workflows/checks.py).
+#: HMAC key chaining a mac through the dossier history (hex or base64, >= 32 bytes).
+HISTORY_KEY = os.environ.get("HISTORY_KEY", "")
+#: Earlier history keys, accepted when verifying after a rotation (comma-separated).
+HISTORY_KEYS = env_list("HISTORY_KEYS", [])
+HISTORY_KEY_FILE = VAR_DIR / "history_key"
+#: Ed25519 key signing the anchors (PEM, or hex or base64 of the 32 raw bytes).
+HISTORY_SIGNING_KEY = os.environ.get("HISTORY_SIGNING_KEY", "")
+HISTORY_SIGNING_KEY_FILE = VAR_DIR / "history_signing_key"
+#: Where the signed anchors go: outside the database, ideally a disk it cannot reach.
+HISTORY_ANCHOR_DIR = Path(os.environ.get("HISTORY_ANCHOR_DIR", VAR_DIR / "anchors"))
+#: The sweep writes an anchor every N seconds (0: never; `manage.py history_anchor` still does).
+HISTORY_ANCHOR_EVERY = float(os.environ.get("HISTORY_ANCHOR_EVERY", "3600"))

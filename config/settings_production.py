@@ -22,6 +22,8 @@ if _missing:
 from config.settings import *  # noqa: E402
 
 DEBUG = env_bool("DEBUG", default=False)
+#: The history keys must come from the environment (system check motcua.E001/E002).
+MOTCUA_PRODUCTION = True
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured(
         "Production settings need ALLOWED_HOSTS (comma-separated host names) missing"

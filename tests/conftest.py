@@ -64,6 +64,44 @@ def _fast_password_hashing():
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_truncate_trigger():
+    """Transactional tests end with Django's flush, a TRUNCATE of every table,
+    which PostgreSQL now refuses on the history and the ledger (migration
+    workflows 0006). The test database's owner is a superuser: it flushes the
+    way an operator resetting a database would, with the triggers off."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(scope="session")
+def _history_secrets_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("history-secrets")
+
+
+@pytest.fixture(autouse=True)
+def _history_files(settings, _history_secrets_dir, tmp_path):
+    """The history keys' dev files and the anchors in temporary directories,
+    never the checkout's var/ (a test's anchors must not meet another's)."""
+    settings.HISTORY_KEY_FILE = _history_secrets_dir / "history_key"
+    settings.HISTORY_SIGNING_KEY_FILE = _history_secrets_dir / "history_signing_key"
+    settings.HISTORY_ANCHOR_DIR = tmp_path / "anchors"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the 34 provinces and 3,321 communes once per test database."""

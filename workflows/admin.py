@@ -202,7 +202,14 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ["procedure", "clock", "centre"]
     date_hierarchy = "submitted_at"
     inlines = [HandoverInline, EventInline]
-    exclude = ["tracking_pin_hash", "request_fingerprint", "last_hash", "route", "process"]
+    exclude = [
+        "tracking_pin_hash",
+        "request_fingerprint",
+        "last_hash",
+        "last_mac",
+        "route",
+        "process",
+    ]
     readonly_fields = ["forms"]
 
     @admin.display(description="Hạn hiện tại", ordering="clock__due_at")

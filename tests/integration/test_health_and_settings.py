@@ -74,6 +74,8 @@ def test_production_settings_start_with_everything_set():
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "ALLOWED_HOSTS": "motcua.example.vn",
+            "HISTORY_KEY": "ab" * 32,
+            "HISTORY_SIGNING_KEY": "cd" * 32,
         }
     )
     assert result.returncode == 0, result.stderr

@@ -160,6 +160,7 @@ class Dossier(models.Model):
     )
     events_count = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
+    last_mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -332,11 +333,16 @@ class Handover(models.Model):
 
 
 class DossierEvent(models.Model):
-    """The dossier's history: append-only and hash-chained.
+    """The dossier's history: append-only, hash-chained and keyed.
 
-    ``hash = sha256(prev_hash + canonical_json({seq, kind, at, actor, data}))``,
-    so rewriting or deleting an event breaks every later hash. On PostgreSQL a
-    trigger also refuses UPDATE and DELETE on this table.
+    ``hash = sha256(prev_hash + canonical_json({seq, kind, at, actor, data}))``
+    is the public chain: anyone can recompute it, so rewriting an event breaks
+    every later hash — unless the writer recomputes them all. ``mac =
+    HMAC(history key, prev_mac + canonical + hash)`` closes that: without the
+    key (kept outside the database) no re-chain or appended row verifies.
+    ``key_id`` names the key (its fingerprint). Rows written before the key
+    existed have an empty ``mac`` ("legacy, unkeyed"). On PostgreSQL triggers
+    refuse UPDATE, DELETE and TRUNCATE on this table.
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
@@ -350,6 +356,8 @@ class DossierEvent(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("sự kiện hồ sơ")

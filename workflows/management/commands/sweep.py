@@ -1,6 +1,7 @@
 """The embedded default's background worker: the deadline sweep and the
-notification deliveries, every N seconds. (In production Celery beat runs
-the same two services; see config/celery.py.)"""
+notification deliveries, every N seconds, and a signed history anchor every
+HISTORY_ANCHOR_EVERY seconds. (In production Celery beat runs the same
+services; see config/celery.py.)"""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: float = 0, quiet: bool = False, **options):
         from notifications.services import deliveries_run
+        from workflows.services.anchors import anchor_if_due
         from workflows.services.escalation import deadlines_sweep
         from workflows.services.tracking import counters_purge
 
@@ -51,5 +53,16 @@ class Command(BaseCommand):
                 fired = {k: v for k, v in swept.items() if v and k != "scanned"}
                 if not quiet and (fired or any(delivered.values()) or not every):
                     self.stdout.write(f"[sweep] {at.isoformat()} cảnh báo={fired} gửi={delivered}")
+            # Its own try: a refused anchor (broken chain) must not stop the
+            # deadlines, and is reported every round until someone looks.
+            try:
+                written = anchor_if_due(at=at)
+            except Exception as e:
+                self.stderr.write(f"[sweep] mốc neo lịch sử: {e}")
+            else:
+                if written is not None and not quiet:
+                    self.stdout.write(
+                        f"[sweep] mốc neo số {written.seq}: {written.changed} hồ sơ thay đổi"
+                    )
             if not every or stopping.wait(every):
                 return
