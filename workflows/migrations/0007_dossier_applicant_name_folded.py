@@ -14,7 +14,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0005_access_counter'),
+        ('workflows', '0006_history_tamper_evidence'),
     ]
 
     operations = [
