@@ -88,7 +88,11 @@ class Clock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} {self.budget} → {self.due_at}"
+        from django.utils.formats import date_format
+        from django.utils.timezone import localtime
+
+        due = date_format(localtime(self.due_at), "d/m/Y H:i") if self.due_at else "–"
+        return f"{self.get_kind_display()} #{self.pk}: {self.budget}, hạn {due}"
 
 
 class ClockEvent(models.Model):
@@ -121,4 +125,9 @@ class ClockEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock_id}#{self.seq} {self.kind} {self.at.isoformat()}"
+        from django.utils.formats import date_format
+        from django.utils.timezone import localtime
+
+        return (
+            f"{self.clock_id}#{self.seq} {self.kind} {date_format(localtime(self.at), 'd/m/Y H:i')}"
+        )
