@@ -177,3 +177,14 @@ async def test_the_socket_tells_the_page_the_dossier_changed(received, memory_la
     connected, _ = await socket.connect(timeout=3)
     closed = await socket.receive_output(timeout=3)
     assert closed["type"] == "websocket.close" and closed["code"] == 4404
+
+
+def test_the_page_lists_the_notifications_sent(received, clock):
+    html = page(officer(BHXH["handler"]), received["code"])
+    assert "Thông báo đã gửi" in html
+    assert "Công dân" in html or "Bộ phận" in html  # the receipt told the citizen and the unit
+
+
+def test_bell_items_link_to_the_dossier(received, clock):
+    html = officer(BHXH["handler"]).get("/notifications/").content.decode()
+    assert f'href="/dossiers/{received["code"]}/"' in html

@@ -38,6 +38,29 @@ CLOCK_LABELS = {
 }
 
 
+def _notifications_sent(code: str) -> list[dict]:
+    """What the dossier's people were told, newest first, with each channel's state."""
+    from notifications.models import Notification
+
+    rows = (
+        Notification.objects.filter(dossier=code)
+        .prefetch_related("deliveries")
+        .order_by("-id")[:50]
+    )
+    return [
+        {
+            "at": n.created_at,
+            "to": n.get_recipient_kind_display(),
+            "name": n.recipient_name,
+            "title": n.title,
+            "channels": [
+                f"{d.get_channel_display()}: {d.get_state_display()}" for d in n.deliveries.all()
+            ],
+        }
+        for n in rows
+    ]
+
+
 def _load(request, code: str):
     try:
         return sel.dossier_for_display(code=code[:60], user=request.user)
@@ -85,6 +108,8 @@ def _page(request, dossier, *, bound=None, error=None, status=200):
         urgency = "ok"
     context = {
         "d": data,
+        "sent": _notifications_sent(dossier.code),
+        "rating": getattr(dossier, "rating", None),
         "urgency": urgency,
         "actions": _forms(dossier, data["allowed_actions"], bound),
         "error": error,
