@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from workflows.views import forms as views
 
@@ -6,4 +6,7 @@ app_name = "dossier_pages"
 
 urlpatterns = [
     path("<str:code>/forms/<str:form>/", views.dossier_form, name="form"),
+    re_path(
+        r"^(?P<code>[^/]+)/forms/(?P<form>[0-9]{2})\.pdf$", views.dossier_form_pdf, name="form-pdf"
+    ),
 ]

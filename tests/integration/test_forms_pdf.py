@@ -1,0 +1,124 @@
+"""The statutory forms as PDF (issue 9, point 5): the same page as the
+browser's print, laid out by WeasyPrint on A4, under the same scope rule."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.integration.conftest import BHXH, receipt_body
+from workflows.printing import pdf_document
+
+pytestmark = pytest.mark.django_db
+
+
+def act(client, code, action, body=None):
+    r = client.post(f"/api/v1/dossiers/{code}/{action}/", body or {}, format="json")
+    assert r.status_code < 300, r.json()
+    return r.json()
+
+
+def officer(username: str = BHXH["desk"]) -> Client:
+    page = Client()
+    page.force_login(User.objects.get(username=username))
+    return page
+
+
+def pdf_of(page: Client, code: str, form: str) -> bytes:
+    r = page.get(f"/dossiers/{code}/forms/{form}.pdf")
+    assert r.status_code == 200, r.content[:500]
+    assert r["Content-Type"] == "application/pdf"
+    assert r["Content-Disposition"] == f'inline; filename="{code}-mau-{form}.pdf"'
+    assert r.content.startswith(b"%PDF-")
+    return r.content
+
+
+def pages_of(page: Client, code: str, form: str) -> int:
+    """The A4 sheets WeasyPrint lays the form out on (the PDF view's own HTML)."""
+    html = page.get(f"/dossiers/{code}/forms/{form}/")
+    assert html.status_code == 200
+    return len(pdf_document(html.content.decode()).pages)
+
+
+def pdf_text_objects(pdf: bytes) -> bytes:
+    """Every stream of the PDF, inflated where compressed: enough to read the
+    fonts' names and their glyph-to-Unicode maps without a PDF library."""
+    chunks = [pdf]
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            chunks.append(zlib.decompressobj().decompress(pdf[match.end() :]))
+        except zlib.error:
+            continue
+    return b"\n".join(chunks)
+
+
+def fonts_and_letters(pdf: bytes) -> tuple[set[str], set[str]]:
+    """The font families embedded, and the characters drawn with them."""
+    text = pdf_text_objects(pdf)
+    names = set(re.findall(rb"/BaseFont\s*/[A-Z]{6}\+([A-Za-z0-9-]+)", text))
+    families = {re.sub(r"(-(Bold|Italic|Oblique|Regular))+$", "", n.decode()) for n in names}
+    letters = {
+        chr(int(u, 16))
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", text, re.S)
+        for u in re.findall(rb"<[0-9a-fA-F]+>\s*<([0-9a-fA-F]{4})>", block)
+    }
+    return families, letters
+
+
+# --- 1. every form as a PDF --------------------------------------------------------------
+
+
+def test_each_form_is_a_pdf_named_after_the_dossier(received, clock, api):
+    code = received["code"]
+    page = officer()
+    pdf_of(page, code, "01")
+    pdf_of(page, code, "06")
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(handler, code, "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    pdf_of(page, code, "02")
+    act(api(BHXH["desk"]), code, "supplement")
+    act(
+        api(BHXH["leader"]),
+        code,
+        "extend",
+        {"reason": "Chờ xác minh", "new_due_at": "2026-12-20T08:00:00+07:00"},
+    )
+    pdf_of(page, code, "04")
+    act(handler, code, "refuse", {"reason": "Không đủ điều kiện"})
+    pdf_of(page, code, "03")
+
+
+def test_vietnamese_letters_are_drawn_in_one_serif_font(received):
+    """ư ơ ạ ễ come out of the same font as the rest of the text: no letter
+    falls back to another font (Debian's fonts-liberation 1.07 has no
+    Vietnamese; fonts-liberation2 has)."""
+    families, letters = fonts_and_letters(pdf_of(officer(), received["code"], "01"))
+    assert len(families) == 1, families
+    assert {"ư", "ơ", "ạ", "ễ", "Ộ", "Đ"} <= letters
+
+
+def test_pdf_follows_the_scope_rule_and_the_login(received, api):
+    code = received["code"]
+    elsewhere = api("samson.bhxh.motcua").post(
+        "/api/v1/dossiers/", receipt_body(centre="16531"), format="json"
+    )
+    assert elsewhere.status_code == 201
+    page = officer()
+    assert page.get(f"/dossiers/{elsewhere.json()['code']}/forms/01.pdf").status_code == 404
+    assert page.get("/dossiers/38.14797-261130-0999/forms/01.pdf").status_code == 404
+    assert officer("samson.motcua").get(f"/dossiers/{code}/forms/06.pdf").status_code == 404
+    assert Client().get(f"/dossiers/{code}/forms/01.pdf").status_code == 302
+    assert page.get(f"/dossiers/{code}/forms/09.pdf").status_code == 404
+
+
+def test_a_form_that_does_not_apply_refuses_as_in_the_browser(received):
+    """No supplement was asked: form 02 answers the same Vietnamese 404 page."""
+    r = officer().get(f"/dossiers/{received['code']}/forms/02.pdf")
+    assert r.status_code == 404
+    assert r["Content-Type"].startswith("text/html")
+    assert "Hồ sơ chưa có yêu cầu bổ sung." in r.content.decode()
