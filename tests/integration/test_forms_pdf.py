@@ -122,3 +122,41 @@ def test_a_form_that_does_not_apply_refuses_as_in_the_browser(received):
     assert r.status_code == 404
     assert r["Content-Type"].startswith("text/html")
     assert "Hồ sơ chưa có yêu cầu bổ sung." in r.content.decode()
+
+
+# --- 2. the receipt slip on one A4 sheet -----------------------------------------------------
+
+TWELVE_DOCUMENTS = [
+    {"name": name, "kind": kind, "quantity": quantity}
+    for name, kind, quantity in [
+        ("Giấy ra viện", "copy", 1),
+        ("Giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội", "original", 1),
+        ("Tờ khai đề nghị hưởng chế độ ốm đau (mẫu 01B-HSB)", "original", 1),
+        ("Bản sao sổ bảo hiểm xã hội", "certified_copy", 1),
+        ("Căn cước của người lao động", "copy", 1),
+        ("Giấy khai sinh của con (trường hợp con ốm)", "certified_copy", 1),
+        ("Biên bản giám định mức suy giảm khả năng lao động", "copy", 1),
+        ("Trích sao hồ sơ bệnh án điều trị nội trú", "certified_copy", 2),
+        ("Giấy xác nhận của người sử dụng lao động", "original", 1),
+        ("Danh sách người lao động đề nghị hưởng chế độ", "original", 2),
+        ("Văn bản ủy quyền nhận thay (nếu có)", "original", 1),
+        ("Giấy tờ chứng minh tài khoản ngân hàng nhận tiền", "copy", 1),
+    ]
+]
+
+
+def test_the_receipt_slip_fits_one_a4_sheet(received):
+    assert pages_of(officer(), received["code"], "01") == 1
+
+
+def test_the_receipt_slip_fits_one_sheet_with_twelve_documents(demo, clock, api):
+    r = api(BHXH["desk"]).post(
+        "/api/v1/dossiers/", receipt_body(documents=TWELVE_DOCUMENTS), format="json"
+    )
+    assert r.status_code == 201, r.json()
+    code = r.json()["code"]
+    page = officer()
+    assert pages_of(page, code, "01") == 1
+    html = page.get(f"/dossiers/{code}/forms/01/").content.decode()
+    assert html.count('<td class="no">') == 12
+    pdf_of(page, code, "01")
