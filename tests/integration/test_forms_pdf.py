@@ -160,3 +160,92 @@ def test_the_receipt_slip_fits_one_sheet_with_twelve_documents(demo, clock, api)
     html = page.get(f"/dossiers/{code}/forms/01/").content.decode()
     assert html.count('<td class="no">') == 12
     pdf_of(page, code, "01")
+    # waiting for a supplement, item 5 says why there is no appointment: still one sheet
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(handler, code, "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    assert "chưa có hẹn" in page.get(f"/dossiers/{code}/forms/01/").content.decode()
+    assert pages_of(page, code, "01") == 1
+
+
+# --- 3. the defects ------------------------------------------------------------------------
+
+
+def html_of(page: Client, code: str, form: str) -> str:
+    r = page.get(f"/dossiers/{code}/forms/{form}/")
+    assert r.status_code == 200
+    return r.content.decode()
+
+
+def test_slip_of_a_dossier_waiting_for_a_supplement_says_there_is_no_appointment(
+    received, clock, api
+):
+    code = received["code"]
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(handler, code, "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    page = officer()
+    for form in ("01", "06"):
+        html = html_of(page, code, form)
+        assert not re.search(r"giờ\s+phút", html), form  # no empty "giờ phút, ngày ."
+        assert "08 giờ 00 phút, ngày 30/11/2026" in html  # received: Mon 30/11 08:00
+        assert "chưa có hẹn: hồ sơ chờ bổ sung đến 08:00 15/12/2026" in html
+        assert "tính lại từ đầu" in html and "khoản 5 Điều 19" in html
+    pdf_of(page, code, "01")
+    # the complete dossier is back: a new appointment, 7 working days from now
+    act(api(BHXH["desk"]), code, "supplement")
+    html = html_of(page, code, "01")
+    assert "chưa có hẹn" not in html and "08 giờ 00 phút, ngày 09/12/2026" in html
+
+
+def test_slip_of_an_incomplete_dossier_at_the_desk_was_not_received_yet(demo, clock, api):
+    r = api(BHXH["desk"]).post(
+        "/api/v1/dossiers/",
+        receipt_body(complete=False, missing_items=["Giấy ra viện"]),
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    html = html_of(officer(), r.json()["code"], "01")
+    assert not re.search(r"giờ\s+phút", html)
+    assert "4. Thời gian nhận hồ sơ: <b>—</b> <i>(chưa tiếp nhận: hồ sơ chưa đầy đủ" in html
+    assert "chưa có hẹn: hồ sơ chờ bổ sung đến 08:00 15/12/2026" in html
+
+
+def test_slip_of_a_closed_dossier_has_no_appointment_left(received, clock, api):
+    code = received["code"]
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(handler, code, "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    clock.advance(days=15)
+    act(api(BHXH["desk"]), code, "close")
+    html = html_of(officer(), code, "01")
+    assert not re.search(r"giờ\s+phút", html)
+    assert "không còn hẹn trả: hồ sơ đã dừng giải quyết lúc 08:00 15/12/2026" in html
+
+
+def test_supplement_request_prints_its_deadline_as_a_vietnamese_date(received, clock, api):
+    code = received["code"]
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(handler, code, "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    html = html_of(officer(), code, "02")
+    assert "2026-12-15" not in html
+    assert "Thời hạn bổ sung: trước <b>08 giờ 00 phút, ngày 15/12/2026</b>" in html
+
+
+def test_control_sheet_prints_the_return_method_label_not_its_code(received, api):
+    code = received["code"]
+    for who in ("handler", "leader"):
+        act(api(BHXH[who]), code, "claim")
+        act(api(BHXH[who]), code, "advance")
+    act(api(BHXH["desk"]), code, "return", {"method": "counter"})
+    page = officer()
+    html = html_of(page, code, "06")
+    assert "Trả kết quả: counter" not in html
+    assert "<td>Trả kết quả: Tại quầy</td>" in html
+    assert "Hình thức trả kết quả: Tại quầy" in html
+    # a statutory form stays Vietnamese whatever language the officer's browser asks for
+    english = page.get(f"/dossiers/{code}/forms/06/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Trả kết quả: Tại quầy" in english.content.decode()
+    assert english["Content-Language"] == "vi"
+    pdf_of(page, code, "06")

@@ -9,11 +9,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from config.clock import LOCAL_TZ, now
 from config.errors import NotFound
 from workflows.api.tracking import client_address
 from workflows.printing import pdf_bytes
+from workflows.selectors import forms
 from workflows.selectors.dossiers import detail, dossier_for_display
 from workflows.services.publish import track_url
 from workflows.services.tracking import TooManyAttempts, pin_check
@@ -101,9 +103,10 @@ def _form_page(request, code: str, form: str) -> tuple[str, dict, int]:
             qr_svg=segno.make(url, error="m").svg_inline(scale=3, border=1),
             version=dossier.version,
             documents=dossier.documents,
+            slip=forms.slip_times(dossier),
         )
     elif form == "02":
-        requests = body["supplement_requests"]
+        requests = forms.supplement_requests(dossier)
         if not requests:
             return _not_applicable(context, "Hồ sơ chưa có yêu cầu bổ sung.")
         context["request_"] = requests[-1]
@@ -114,6 +117,8 @@ def _form_page(request, code: str, form: str) -> tuple[str, dict, int]:
         if body["extension"] is None:
             return _not_applicable(context, "Hồ sơ chưa có văn bản xin lỗi, hẹn lại.")
         context["extension"] = body["extension"]
+    elif form == "06":
+        context.update(rows=forms.control_sheet(dossier), slip=forms.slip_times(dossier))
     return f"workflows/forms/form_{form}.html", context, 200
 
 
@@ -124,18 +129,28 @@ def _not_applicable(context, message: str) -> tuple[str, dict, int]:
 
 @login_required
 def dossier_form(request, code: str, form: str):
-    template, context, status = _form_page(request, code, form)
-    return render(request, template, context, status=status)
+    # The statutory forms are Vietnamese documents, whatever the officer's
+    # interface language: every label in them (statuses, units of time,
+    # return methods) is rendered in Vietnamese.
+    with translation.override("vi"):
+        template, context, status = _form_page(request, code, form)
+        response = render(request, template, context, status=status)
+    response["Content-Language"] = "vi"
+    return response
 
 
 @login_required
 def dossier_form_pdf(request, code: str, form: str):
     """The same form as an A4 PDF. A form that does not apply to the dossier
     answers with the same Vietnamese page (and status) as in the browser."""
-    template, context, status = _form_page(request, code, form)
-    if status != 200:
-        return render(request, template, context, status=status)
-    html = render_to_string(template, {**context, "pdf": True}, request=request)
+    with translation.override("vi"):
+        template, context, status = _form_page(request, code, form)
+        if status != 200:
+            response = render(request, template, context, status=status)
+            response["Content-Language"] = "vi"
+            return response
+        html = render_to_string(template, {**context, "pdf": True}, request=request)
     response = HttpResponse(pdf_bytes(html), content_type="application/pdf")
+    response["Content-Language"] = "vi"
     response["Content-Disposition"] = f'inline; filename="{context["d"]["code"]}-mau-{form}.pdf"'
     return response
