@@ -3,6 +3,7 @@ browser's print, laid out by WeasyPrint on A4, under the same scope rule."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zlib
 
@@ -10,8 +11,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.integration.conftest import BHXH, receipt_body
+from tests.integration.conftest import BHXH, ICT, receipt_body
 from workflows.printing import pdf_document
+from workflows.services.escalation import deadlines_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +251,85 @@ def test_control_sheet_prints_the_return_method_label_not_its_code(received, api
     assert "Trả kết quả: Tại quầy" in english.content.decode()
     assert english["Content-Language"] == "vi"
     pdf_of(page, code, "06")
+
+
+# --- 4. form 05: the stop notice ---------------------------------------------------------
+
+
+def _waiting_for_a_supplement(code, api):
+    handler = api(BHXH["handler"])
+    act(handler, code, "claim")
+    act(
+        handler,
+        code,
+        "request-supplement",
+        {"reason": "Thiếu giấy tờ", "items": ["Giấy ra viện bản sao có chứng thực", "Sổ BHXH"]},
+    )
+
+
+def test_stop_notice_of_a_dossier_closed_by_the_sweep(received, clock, api):
+    code = received["code"]
+    _waiting_for_a_supplement(code, api)
+    # Fifteen days on, five minutes past the deadline, the sweep stops the dossier.
+    moment = clock.set(dt.datetime(2026, 12, 15, 8, 5, tzinfo=ICT))
+    assert deadlines_sweep(now=moment)["supplement_expired"] == 1
+    page = officer()
+    html = html_of(page, code, "05")
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in html.upper()
+    for text in (
+        "Trung tâm Phục vụ hành chính công Phường Hạc Thành",  # the centre
+        code,
+        "Nguyễn Viết Anh",
+        "Giải quyết hưởng chế độ ốm đau",  # the procedure
+        "Lúc 08 giờ 00 phút, ngày 30/11/2026, Trung tâm Phục vụ hành chính công Phường Hạc "
+        "Thành đã tiếp nhận",  # received
+        "Lúc 08 giờ 00 phút, ngày 30/11/2026, Bộ phận nghiệp vụ BHXH đã yêu cầu",  # asked
+        "Giấy ra viện bản sao có chứng thực",
+        "Sổ BHXH",
+        "Thời hạn bổ sung: trước <b>08 giờ 00 phút, ngày 15/12/2026</b> (15 ngày",
+        "Đến <b>08 giờ 05 phút, ngày 15/12/2026</b>, đã quá thời hạn",  # closed
+        "Căn cứ khoản 5 Điều 19 Nghị định số 118/2025/NĐ-CP",
+        "tự động, khi hết thời hạn bổ sung",
+    ):
+        assert text in html, text
+    pdf_of(page, code, "05")
+    assert pages_of(page, code, "05") == 1
+
+
+def test_stop_notice_names_the_officer_who_closed_it(received, clock, api):
+    code = received["code"]
+    _waiting_for_a_supplement(code, api)
+    clock.advance(days=15, hours=1)
+    act(api(BHXH["desk"]), code, "close")
+    html = html_of(officer(), code, "05")
+    assert "Dừng giải quyết: Phạm Văn Hùng (Bộ phận một cửa BHXH tại trung tâm)." in html
+    assert "Đến <b>09 giờ 00 phút, ngày 15/12/2026</b>" in html
+
+
+def test_stop_notice_only_for_a_closed_dossier(received, clock, api):
+    code = received["code"]
+    page = officer()
+    message = "Hồ sơ không bị dừng giải quyết"
+    for url in (f"/dossiers/{code}/forms/05/", f"/dossiers/{code}/forms/05.pdf"):
+        r = page.get(url)
+        assert r.status_code == 404 and message in r.content.decode()
+    # waiting, and then withdrawn: still no stop notice
+    _waiting_for_a_supplement(code, api)
+    assert page.get(f"/dossiers/{code}/forms/05.pdf").status_code == 404
+    act(api(BHXH["desk"]), code, "withdraw", {"reason": "Công dân rút hồ sơ"})
+    r = page.get(f"/dossiers/{code}/forms/05/")
+    assert r.status_code == 404 and message in r.content.decode()
+    # and another centre's officer never sees one
+    clock.advance(days=15)
+    assert officer("samson.motcua").get(f"/dossiers/{code}/forms/05/").status_code == 404
+
+
+def test_the_dossier_admin_links_every_form_and_its_pdf(received):
+    from workflows.models import Dossier
+
+    code = received["code"]
+    pk = Dossier.objects.get(code=code).pk
+    html = officer("admin").get(f"/admin/workflows/dossier/{pk}/change/").content.decode()
+    for form in ("01", "02", "03", "04", "05", "06"):
+        assert f"/dossiers/{code}/forms/{form}/" in html
+        assert f"/dossiers/{code}/forms/{form}.pdf" in html

@@ -2,7 +2,8 @@
 
 Read from a dossier loaded by ``dossiers.dossier_for_display``: its handovers,
 supplement requests, history events and clock are already fetched, so these
-functions run no further query.
+functions run no further query (the stop notice reads who asked and who
+stopped: two small ones).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from procedures.models import Officer
 from workflows.models import (
     Dossier,
+    DossierEvent,
     DossierStatus,
     Handover,
     ReturnMethod,
@@ -121,3 +124,81 @@ def handover_note(handover: Handover) -> str:
 
 def control_sheet(dossier: Dossier) -> list[dict[str, Any]]:
     return [{"handover": h, "note": handover_note(h)} for h in dossier.handovers.all()]
+
+
+# --- form 05: the stop notice -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StopNotice:
+    """Why and when a dossier was stopped because the supplement never came
+    (Decree 118/2025, Art. 19(5)): everything is read back from the supplement
+    request that was closed and the ``closed`` event of the history."""
+
+    request: SupplementRequest
+    requested_by: str  #: the body that asked for the supplement
+    supplement_days: int
+    deadline: dt.datetime
+    closed_at: dt.datetime
+    closed_by: str  #: an officer's name, or the automatic sweep
+    reason: str
+    legal_basis: str
+
+
+def stop_notice(dossier: Dossier) -> StopNotice | None:
+    """``None`` unless the dossier was stopped for want of a supplement."""
+    if dossier.status != DossierStatus.CLOSED:
+        return None
+    closed = [r for r in supplement_requests(dossier) if r.closed_at is not None]
+    event = _last_event(dossier, "closed")
+    if not closed or event is None:
+        return None
+    request = closed[-1]
+    deadline = request.deadline
+    if event.data.get("supplement_deadline"):
+        deadline = dt.datetime.fromisoformat(event.data["supplement_deadline"])
+    cited = (
+        f"{ART_19_5} của Chính phủ"
+        if request.stage == SupplementStage.APPRAISAL
+        else ("Nghị định số 118/2025/NĐ-CP của Chính phủ")
+    )
+    basis = (
+        f"Căn cứ {cited} về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên "
+        "thông: hồ sơ phải bổ sung, hoàn thiện mà người nộp không bổ sung, hoàn thiện trong "
+        "thời hạn đã yêu cầu thì dừng giải quyết."
+    )
+    return StopNotice(
+        request=request,
+        requested_by=_body_of(request.requested_by_id) or dossier.centre.name,
+        supplement_days=(request.deadline - request.requested_at).days,
+        deadline=deadline,
+        closed_at=request.closed_at,
+        closed_by=_closed_by(event),
+        reason=event.data.get("reason") or dossier.stop_reason,
+        legal_basis=basis,
+    )
+
+
+def _last_event(dossier: Dossier, kind: str) -> DossierEvent | None:
+    events = [e for e in dossier.events.all() if e.kind == kind]
+    return events[-1] if events else None
+
+
+def _officer(user_id: int | None) -> Officer | None:
+    if user_id is None:
+        return None
+    return Officer.objects.select_related("unit", "user").filter(user_id=user_id).first()
+
+
+def _body_of(user_id: int | None) -> str:
+    officer = _officer(user_id)
+    return officer.unit.name if officer is not None and officer.unit_id else ""
+
+
+def _closed_by(event: DossierEvent) -> str:
+    if event.actor_id is None:  # the deadline sweep
+        return "tự động, khi hết thời hạn bổ sung (hệ thống quản lý hồ sơ)"
+    officer = _officer(event.actor_id)
+    if officer is None:
+        return event.actor_name
+    return f"{officer.full_name} ({officer.unit.name})" if officer.unit_id else officer.full_name

@@ -25,6 +25,7 @@ FORMS = {
     "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
     "03": "Phiếu từ chối tiếp nhận, giải quyết hồ sơ",
     "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "05": "Thông báo dừng giải quyết hồ sơ",
     "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
 }
 
@@ -117,6 +118,15 @@ def _form_page(request, code: str, form: str) -> tuple[str, dict, int]:
         if body["extension"] is None:
             return _not_applicable(context, "Hồ sơ chưa có văn bản xin lỗi, hẹn lại.")
         context["extension"] = body["extension"]
+    elif form == "05":
+        notice = forms.stop_notice(dossier)
+        if notice is None:
+            return _not_applicable(
+                context,
+                "Hồ sơ không bị dừng giải quyết: thông báo dừng giải quyết chỉ in cho hồ sơ đã "
+                "dừng vì công dân không bổ sung hồ sơ đúng hạn.",
+            )
+        context["stop"] = notice
     elif form == "06":
         context.update(rows=forms.control_sheet(dossier), slip=forms.slip_times(dossier))
     return f"workflows/forms/form_{form}.html", context, 200
