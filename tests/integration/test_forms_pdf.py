@@ -193,6 +193,7 @@ def test_slip_of_a_dossier_waiting_for_a_supplement_says_there_is_no_appointment
         assert "08 giờ 00 phút, ngày 30/11/2026" in html  # received: Mon 30/11 08:00
         assert "chưa có hẹn: hồ sơ chờ bổ sung đến 08:00 15/12/2026" in html
         assert "tính lại từ đầu" in html and "khoản 5 Điều 19" in html
+    assert "tạm dừng: chờ công dân bổ sung hồ sơ" in html_of(page, code, "06")
     pdf_of(page, code, "01")
     # the complete dossier is back: a new appointment, 7 working days from now
     act(api(BHXH["desk"]), code, "supplement")
@@ -210,6 +211,7 @@ def test_slip_of_an_incomplete_dossier_at_the_desk_was_not_received_yet(demo, cl
     html = html_of(officer(), r.json()["code"], "01")
     assert not re.search(r"giờ\s+phút", html)
     assert "4. Thời gian nhận hồ sơ: <b>—</b> <i>(chưa tiếp nhận: hồ sơ chưa đầy đủ" in html
+    assert "đã nhận hồ sơ (chưa tiếp nhận) của:" in html and "đã tiếp nhận hồ sơ của" not in html
     assert "chưa có hẹn: hồ sơ chờ bổ sung đến 08:00 15/12/2026" in html
 
 
