@@ -323,9 +323,14 @@ class DossierAdmin(admin.ModelAdmin):
     def forms(self, obj):
         return format_html_join(
             " · ",
-            '<a href="{}" target="_blank">Mẫu {} – {}</a>',
+            '<a href="{}" target="_blank">Mẫu {} – {}</a> (<a href="{}" target="_blank">PDF</a>)',
             (
-                (reverse("dossier_pages:form", args=[obj.code, no]), no, name)
+                (
+                    reverse("dossier_pages:form", args=[obj.code, no]),
+                    no,
+                    name,
+                    reverse("dossier_pages:form-pdf", args=[obj.code, no]),
+                )
                 for no, name in FORMS.items()
             ),
         ) or format_html("–")
