@@ -30,11 +30,27 @@ def _missing(marker: str) -> str | None:
             return "needs Redis: set REDIS_URL=redis://…"
     elif marker == "browser" and not os.path.exists(CHROMIUM):
         return "needs Debian's Chromium (apt-get install chromium) or CHROMIUM_PATH"
+    elif marker == "vietnamese_fonts" and not _vietnamese_serif():
+        return (
+            "needs a Liberation Serif with Vietnamese letters (apt-get install fonts-liberation2)"
+        )
     return None
 
 
+def _vietnamese_serif() -> bool:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["fc-list", ":lang=vi", "family"], capture_output=True, text=True, timeout=20
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(line.strip() == "Liberation Serif" for line in out.splitlines())
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "vietnamese_fonts"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _missing(marker)

@@ -95,6 +95,7 @@ def test_each_form_is_a_pdf_named_after_the_dossier(received, clock, api):
     pdf_of(page, code, "03")
 
 
+@pytest.mark.vietnamese_fonts
 def test_vietnamese_letters_are_drawn_in_one_serif_font(received):
     """ư ơ ạ ễ come out of the same font as the rest of the text: no letter
     falls back to another font (Debian's fonts-liberation 1.07 has no
