@@ -114,10 +114,10 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             _(
-                "Đã gửi %(sent)d, sẽ thử lại %(retrying)d, thất bại %(failed)d; bỏ qua %(skipped)d lượt đã gửi."
+                "Đã gửi %(sent)d, sẽ thử lại %(retrying)d, hết hiệu lực %(expired)d; bỏ qua %(skipped)d lượt đã gửi."
             )
             % {**counts, "skipped": skipped},
             messages.SUCCESS
-            if not counts["retrying"] and not counts["failed"]
+            if not counts["retrying"] and not counts["expired"]
             else messages.WARNING,
         )
