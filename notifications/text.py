@@ -34,6 +34,7 @@ _PUNCTUATION = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
+_TRAILING_LINK = re.compile(r"\s(https?://\S+)$")
 
 
 def fold_vietnamese(text: str) -> str:
@@ -61,7 +62,8 @@ def one_line(text: str) -> str:
 
 
 def sms_compose(text: str, *, dossier: str = "", ascii_only: bool = False) -> str:
-    """The SMS actually sent: one line, short, carrying the dossier code.
+    """The SMS actually sent: one line, short, carrying the dossier code
+    and, when the text ends with one, the whole tracking link.
 
     If ``text`` does not mention ``dossier`` the code is appended; if it is
     too long it is shortened with an ellipsis, never cutting the code off.
@@ -79,8 +81,12 @@ def sms_compose(text: str, *, dossier: str = "", ascii_only: bool = False) -> st
         message, tag = to_ascii(message), to_ascii(tag)
     if len(message) <= limit:
         return message
-    room = limit - len(ellipsis)
-    if not dossier or dossier in message[:room]:
-        return message[:room].rstrip() + ellipsis
+    # A trailing tracking link is kept whole: a cut link is worse than none.
+    found = _TRAILING_LINK.search(message)
+    link = f" {found[1]}" if found else ""
+    body = message[: found.start()] if found else message
+    room = limit - len(ellipsis) - len(link)
+    if not dossier or dossier in body[:room]:
+        return body[:room].rstrip() + ellipsis + link
     tail = f" {tag}"
-    return message[: room - len(tail)].rstrip() + ellipsis + tail
+    return body[: room - len(tail)].rstrip() + ellipsis + tail + link

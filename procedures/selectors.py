@@ -96,7 +96,7 @@ def centres_list(*, province: str | None = None) -> QuerySet[ServiceCentre]:
 
 def normalise_province(value: str) -> str:
     value = value.strip()
-    if not value.isdigit() or not 1 <= len(value) <= 2:
+    if not (value.isascii() and value.isdigit()) or not 1 <= len(value) <= 2:
         raise NotFound(f"Mã tỉnh {value!r} không hợp lệ.", code="unknown_province")
     return province_code(value)
 

@@ -153,3 +153,45 @@ class BoardConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         await self.board_refresh({})
+
+
+class DossierConsumer(LayerAwareMixin, AsyncJsonWebsocketConsumer):
+    """``/ws/dossiers/{code}/``: the officers' dossier page hears
+    ``{"type": "dossier.changed", "event": <kind>}`` whenever the dossier
+    changes (it then reloads its live part). For a signed-in officer whose
+    scope holds the dossier; anyone else is closed with 4404."""
+
+    async def connect(self):
+        self.code = self.scope["url_route"]["kwargs"]["code"][:60]
+        if not await self._visible():
+            await self.accept()
+            await self.close(code=4404)
+            return
+        self.group = f"track.{self.code}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    @database_sync_to_async
+    def _visible(self) -> bool:
+        from workflows.models import Dossier
+        from workflows.selectors.dossiers import can_see
+
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return False
+        dossier = Dossier.objects.select_related("centre").filter(code=self.code).first()
+        return dossier is not None and can_see(user, dossier)
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def dossier_updated(self, event):
+        await self.send_json({"type": "dossier.changed", "event": event.get("event")})
+
+    async def notification_message(self, event):
+        """The citizen's messages share the group; officers see them in the history."""

@@ -86,7 +86,9 @@ def centre_open(
     saturday_reception: bool = False,
 ) -> ServiceCentre:
     """Open (or return) the service centre of a commune. Idempotent."""
-    code = commune_code(commune) if str(commune).isdigit() else str(commune)
+    code = (
+        commune_code(commune) if str(commune).isascii() and str(commune).isdigit() else str(commune)
+    )
     try:
         commune_obj = Commune.objects.select_related("province").get(code=code)
     except Commune.DoesNotExist:

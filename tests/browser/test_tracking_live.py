@@ -82,3 +82,41 @@ def test_wrong_pin_shows_the_error_and_no_result(server, tokens, page):
     expect(page.locator("#timeline li")).to_have_count(0)
     assert code not in page.locator("#result").inner_text()
     expect(page.locator("#live-state")).to_have_attribute("data-state", "off")
+
+
+def test_page_says_why_live_supplement_then_refusal(server, tokens, page):
+    """Issue 9, point 6: what to bring and why, then the refusal's reason,
+    arrive on the open page without a reload (the page asks the socket for
+    the full state after such events). Screenshot at 375 px for the record."""
+    from tests.browser.conftest import ARTIFACTS
+
+    code, pin = receive(server, tokens)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{server.url}/track/?code={code}&pin={pin}")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    act(server, tokens["handler"], code, "claim")
+    act(
+        server,
+        tokens["handler"],
+        code,
+        "request-supplement",
+        {"reason": "Giấy ra viện bị mờ, không đọc được", "items": ["Giấy ra viện (bản rõ nét)"]},
+    )
+    expect(page.locator("#supplement-items li")).to_have_text(
+        ["Giấy ra viện (bản rõ nét)"], timeout=LIVE_UPDATE_MS
+    )
+    expect(page.locator("#supplement-reason")).to_have_text(
+        "Lý do: Giấy ra viện bị mờ, không đọc được"
+    )
+    expect(page.locator("#supplement-deadline")).to_contain_text("Hạn bổ sung:")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "track-supplement-375.png"), full_page=True)
+
+    act(server, tokens["desk"], code, "supplement")
+    act(server, tokens["handler"], code, "refuse", {"reason": "Không đủ điều kiện <b>hưởng</b>"})
+    refusal = page.locator("#refusal")
+    expect(refusal).to_have_text(
+        "Lý do từ chối: Không đủ điều kiện <b>hưởng</b>", timeout=LIVE_UPDATE_MS
+    )
+    expect(page.locator("#supplement")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "track-refused-375.png"), full_page=True)

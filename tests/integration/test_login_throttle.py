@@ -43,7 +43,7 @@ def test_token_endpoint_locks_an_address_out_whatever_the_username(demo):
     assert token(api, BHXH["handler"], "motcua-demo-pass", addr="10.5.3.2").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/accounts/login/"])
 def test_login_pages_lock_out_with_a_vietnamese_page(demo, path):
     client = Client()
     for _ in range(LIMIT):

@@ -210,7 +210,7 @@ def test_the_bell_page_escapes_what_it_shows(demo, clock):
 
 def test_the_bell_page_needs_a_login_and_an_officer(demo):
     r = Client().get("/notifications/")
-    assert r.status_code == 302 and r["Location"].startswith("/admin/login/")
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
     User.objects.create_user("congdan", password="x")
     assert _page("congdan").status_code == 403
     assert _page("admin").status_code == 200  # a superuser has a personal bell

@@ -83,3 +83,12 @@ def test_long_sms_is_shortened_but_keeps_the_code(ascii_only):
     assert last.endswith(f"Mã hồ sơ: {CODE}." if not ascii_only else f"Ma ho so: {CODE}.")
     assert last.startswith("Cần bổ sung" if not ascii_only else "Can bo sung")
     assert last.isascii() == ascii_only
+
+
+def test_a_trailing_link_survives_shortening_whole():
+    link = "https://motcua.example.vn/t/38.14797-261130-0001/bdiw1xVepPVSTVdokT1MW0"
+    text = "Hồ sơ của ông/bà cần bổ sung giấy tờ: " + "bản sao giấy khai sinh, " * 10 + link
+    for ascii_only in (False, True):
+        sms = sms_compose(text, dossier="38.14797-261130-0001", ascii_only=ascii_only)
+        assert sms.endswith(" " + link), sms
+        assert len(sms) <= (160 if ascii_only else 134)

@@ -15,7 +15,12 @@ from procedures.selectors import centre_get
 from workflows.api.common import parse_aware_datetime
 from workflows.models import CalendarOverride, OverrideKind, OverrideScope
 from workflows.selectors.calendar import centre_calendar, override_visible, overrides_list
-from workflows.services.calendar import calendar_override_create, calendar_override_delete
+from workflows.services.calendar import (
+    MAX_YEAR,
+    MIN_YEAR,
+    calendar_override_create,
+    calendar_override_delete,
+)
 from workflows.worktime import WorktimeError, explain, parse_duration
 
 
@@ -160,8 +165,10 @@ class CalendarOverrideListView(APIView):
     def get(self, request):
         params = request.query_params
         year = params.get("year")
-        if year and not year.isdigit():
-            raise ValidationFailed("Năm không hợp lệ.", code="invalid", field="year")
+        if year and not (year.isascii() and year.isdigit() and MIN_YEAR <= int(year) <= MAX_YEAR):
+            raise ValidationFailed(
+                f"Năm không hợp lệ (từ {MIN_YEAR} đến {MAX_YEAR}).", code="invalid", field="year"
+            )
         qs = overrides_list(
             user=request.user,
             year=int(year) if year else None,

@@ -7,6 +7,10 @@ import re
 
 from config.errors import ValidationFailed
 
+# Moments the API reads: wide enough for any dossier, narrow enough that no
+# time-zone conversion or calendar lookup can overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
 _SPACE_OFFSET = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
@@ -38,6 +42,17 @@ def parse_aware_datetime(raw: str | None, *, field: str) -> dt.datetime:
         raise ValidationFailed(
             f"Tham số {field} phải kèm múi giờ, ví dụ «{text}+07:00».",
             code="naive_datetime",
+            field=field,
+        )
+    try:
+        value.astimezone(dt.UTC)
+        in_range = MIN_YEAR <= value.year <= MAX_YEAR
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ValidationFailed(
+            f"Tham số {field} phải trong khoảng năm {MIN_YEAR}–{MAX_YEAR}: «{raw}».",
+            code="out_of_range",
             field=field,
         )
     return value

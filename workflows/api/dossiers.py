@@ -16,7 +16,8 @@ from procedures.models import Channel, DocumentKind
 from workflows.api.common import parse_aware_datetime
 from workflows.models import ReturnMethod
 from workflows.selectors import dossiers as sel
-from workflows.services import endings, handling, intake
+from workflows.services import intake
+from workflows.services.actions import dossier_act
 from workflows.validators import normalise_phone, validate_id_number
 
 
@@ -363,32 +364,10 @@ class ReturnSerializer(serializers.Serializer):
 
 
 def _run(action: str, request, code: str, v: dict) -> None:
-    actor = request.user
-    if action == "accept":
-        intake.dossier_accept(actor=actor, code=code)
-    elif action == "claim":
-        handling.dossier_claim(actor=actor, code=code)
-    elif action == "assign":
-        handling.dossier_assign(actor=actor, code=code, officer_username=v["officer"])
-    elif action == "advance":
-        handling.dossier_advance(actor=actor, code=code, note=v["note"], result=v["result"])
-    elif action == "request-supplement":
-        intake.dossier_request_supplement(
-            actor=actor, code=code, reason=v["reason"], items=v["items"]
-        )
-    elif action == "supplement":
-        intake.dossier_supplement(actor=actor, code=code, note=v["note"])
-    elif action == "extend":
-        new_due = parse_aware_datetime(v["new_due_at"], field="new_due_at")
-        endings.dossier_extend(actor=actor, code=code, reason=v["reason"], new_due_at=new_due)
-    elif action == "refuse":
-        endings.dossier_refuse(actor=actor, code=code, reason=v["reason"])
-    elif action == "withdraw":
-        endings.dossier_withdraw(actor=actor, code=code, reason=v["reason"])
-    elif action == "close":
-        endings.dossier_close(actor=actor, code=code)
-    elif action == "return":
-        handling.dossier_return(actor=actor, code=code, method=v["method"])
+    v = dict(v)
+    if action == "extend":
+        v["new_due_at"] = parse_aware_datetime(v["new_due_at"], field="new_due_at")
+    dossier_act(actor=request.user, code=code, action=action, **v)
 
 
 ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
@@ -489,6 +468,8 @@ class DossierReissuePinView(APIView):
         from workflows.services.publish import track_url
         from workflows.services.tracking import dossier_reissue_pin
 
+        if request.data:  # read, so that a malformed body is refused rather than ignored
+            raise ValidationFailed("Yêu cầu này không nhận dữ liệu.", code="unexpected_body")
         issued = dossier_reissue_pin(actor=request.user, code=code)
         return Response(
             {

@@ -67,6 +67,18 @@ class TrackingSerializer(serializers.Serializer):
     timeline = serializers.ListField(child=serializers.DictField())
     applicant_name = serializers.CharField(help_text="Đã che, ví dụ «Nguyễn V*** A**»")
     supplement_items = serializers.ListField(child=serializers.CharField())
+    supplement = serializers.DictField(
+        allow_null=True, help_text="Yêu cầu bổ sung đang chờ: items, reason, requested_at, deadline"
+    )
+    refusal = serializers.DictField(allow_null=True, help_text="Lý do từ chối: reason, at")
+    withdrawal = serializers.DictField(allow_null=True, help_text="Lý do rút hồ sơ: reason, at")
+    extension = serializers.DictField(
+        allow_null=True,
+        help_text="Hẹn lại: reason, at, previous_due_at, new_due_at",
+    )
+    rating = serializers.DictField(
+        allow_null=True, help_text="Đánh giá đã gửi: score, score_label, comment, at"
+    )
     can_rate = serializers.BooleanField()
 
 

@@ -273,6 +273,18 @@ def _may(facts: _Facts, action: str, task) -> bool:
 # ---------------------------------------------------------------------------
 
 
+def assignable_officers(dossier: Dossier) -> list[Officer]:
+    """The active officers of the current step's unit (whom a leader may assign)."""
+    handover = dossier.current_handover
+    if handover is None or handover.completed_at is not None:
+        return []
+    return list(
+        Officer.objects.select_related("user")
+        .filter(unit_id=handover.to_unit_id, user__is_active=True)
+        .order_by("full_name", "user__username")
+    )
+
+
 def dossier_for_display(*, code: str, user) -> Dossier:
     dossier = (
         Dossier.objects.select_related(
@@ -527,13 +539,68 @@ def public_status(dossier: Dossier) -> dict[str, Any]:
 
 
 def tracking(dossier: Dossier) -> dict[str, Any]:
-    """The tracking snapshot: the public fields, the timeline, what to bring."""
+    """The tracking snapshot: the public fields, the timeline, what to bring,
+    and why — the reason of a refusal, the new appointment and its reason
+    after an extension, the supplement asked for, the rating given."""
+    rating = getattr(dossier, "rating", None)
     return {
         **public_status(dossier),
         "timeline": timeline(dossier),
         "supplement_items": _open_items(dossier),
-        "can_rate": dossier.status == DossierStatus.RETURNED and not hasattr(dossier, "rating"),
+        "supplement": _open_supplement(dossier),
+        **_reasons(dossier),
+        "rating": (
+            {
+                "score": rating.score,
+                "score_label": str(rating.get_score_display()),
+                "comment": rating.comment,
+                "at": local(rating.created_at),
+            }
+            if rating is not None
+            else None
+        ),
+        "can_rate": dossier.status == DossierStatus.RETURNED and rating is None,
     }
+
+
+def _moment(value: Any) -> str | None:
+    if not value:
+        return None
+    try:
+        return local(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return None
+
+
+def _reasons(dossier: Dossier) -> dict[str, Any]:
+    """The last refusal, withdrawal and extension, from the history."""
+    found: dict[str, Any] = {"refusal": None, "withdrawal": None, "extension": None}
+    for event in dossier.events.all():
+        data = event.data or {}
+        if event.kind == "refused":
+            found["refusal"] = {"reason": data.get("reason", ""), "at": local(event.at)}
+        elif event.kind == "withdrawn":
+            found["withdrawal"] = {"reason": data.get("reason", ""), "at": local(event.at)}
+        elif event.kind == "extended":
+            found["extension"] = {
+                "reason": data.get("reason", ""),
+                "at": local(event.at),
+                "previous_due_at": _moment(data.get("previous_due_at")),
+                "new_due_at": _moment(data.get("effective_due_at") or data.get("new_due_at")),
+            }
+    return found
+
+
+def _open_supplement(dossier: Dossier) -> dict[str, Any] | None:
+    for request in dossier.supplement_requests.all():
+        if request.completed_at is None and request.closed_at is None:
+            return {
+                "items": list(request.items),
+                "reason": request.reason,
+                "requested_at": local(request.requested_at),
+                "deadline": local(request.deadline),
+            }
+    return None
 
 
 def _open_items(dossier: Dossier) -> list[str]:

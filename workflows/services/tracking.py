@@ -79,7 +79,8 @@ def tracking_token(dossier: Dossier) -> str:
 
 
 def token_matches(dossier: Dossier, token: str) -> bool:
-    return hmac.compare_digest(tracking_token(dossier), (token or "")[:64])
+    # bytes: compare_digest refuses str with non-ASCII characters (a 500 before)
+    return hmac.compare_digest(tracking_token(dossier).encode(), (token or "")[:64].encode())
 
 
 # ---------------------------------------------------------------------------
