@@ -148,6 +148,15 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
+    @property
+    def recipient_label(self) -> str:
+        """``Công dân: Nguyễn Viết Anh``, ``Bộ phận: …`` (reads the recipient's
+        row unless the name was stored)."""
+        target = self.recipient_user or self.recipient_unit or self.recipient_centre
+        label = self.recipient_name or (str(target) if target else "")
+        kind = self.get_recipient_kind_display()
+        return f"{kind}: {label}" if label else str(kind)
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("Trình duyệt")

@@ -835,3 +835,27 @@ def test_concurrent_runners_never_send_a_delivery_twice(people, clock, gateway, 
     mail_counts = Counter(m.to[0] for m in mail.outbox)
     assert len(mail_counts) == total and set(mail_counts.values()) == {1}
     assert set(Delivery.objects.values_list("state", "attempts")) == {("sent", 1)}
+
+
+def test_a_message_that_no_longer_matters_is_written_expired_and_never_sent(
+    people, clock, gateway, django_capture_on_commit_callbacks
+):
+    past = clock.at - dt.timedelta(minutes=1)
+
+    def act():
+        with django_capture_on_commit_callbacks(execute=True):
+            return notify(
+                recipients=[Recipient(kind="officer", user_id=people["handler"].pk)],
+                kind="escalation.step_warning",
+                title="Bước sắp hết thời gian",
+                body="",
+                dossier=CODE,
+                data={"due_at": past.isoformat()},
+                channels=("web", "email"),
+            )
+
+    [n], received = listen([f"user.{people['handler'].pk}"], act)
+    assert n.expires_at == past
+    assert set(n.deliveries.values_list("state", "attempts")) == {("expired", 0)}
+    assert received[f"user.{people['handler'].pk}"] == [] and mail.outbox == []
+    assert deliveries_run(now=clock.at + dt.timedelta(hours=1))["sent"] == 0
