@@ -16,7 +16,7 @@ help:
 	@echo "make run    – install, migrate, load demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   – install and run the test suite"
 	@echo "make lint   – ruff format --check and ruff check"
-	@echo "make bench  – benchmarks, printed as JSON"
+	@echo "make bench  – benchmarks, printed as JSON (bench_outage: action latency, Redis up vs down)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "motcua needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'

@@ -3,8 +3,9 @@
 A ``Notification`` is written in the same transaction as the action it tells
 about; each way of telling it (the officer's browser, e-mail, SMS) is a
 ``Delivery`` of that row, attempted after commit and retried until it is sent
-or given up. Ids only grow, so a client that reconnects asks for everything
-"after" the last id it saw.
+or the message no longer matters (``expires_at``, from the table in
+``notifications.lifetimes``). Ids only grow, so a client that reconnects asks
+for everything "after" the last id it saw.
 """
 
 from __future__ import annotations
@@ -66,6 +67,19 @@ class Notification(models.Model):
     body = models.TextField(_("nội dung"), blank=True)
     data = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"))
+    expires_at = models.DateTimeField(
+        _("hết hiệu lực lúc"),
+        help_text=_("Sau thời điểm này thông báo không còn ý nghĩa và không được gửi nữa."),
+    )
+    centre = models.ForeignKey(
+        ServiceCentre,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("thuộc trung tâm"),
+        help_text=_("Trung tâm của hồ sơ hoặc người nhận: ai được xem lượt gửi không thành."),
+    )
     read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
 
     class Meta:
@@ -134,6 +148,15 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
+    @property
+    def recipient_label(self) -> str:
+        """``Công dân: Nguyễn Viết Anh``, ``Bộ phận: …`` (reads the recipient's
+        row unless the name was stored)."""
+        target = self.recipient_user or self.recipient_unit or self.recipient_centre
+        label = self.recipient_name or (str(target) if target else "")
+        kind = self.get_recipient_kind_display()
+        return f"{kind}: {label}" if label else str(kind)
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("Trình duyệt")
@@ -144,12 +167,13 @@ class Channel(models.TextChoices):
 class DeliveryState(models.TextChoices):
     PENDING = "pending", _("Chờ gửi")
     SENT = "sent", _("Đã gửi")
-    FAILED = "failed", _("Thất bại")
+    #: The message stopped mattering before it could be sent; never sent after.
+    EXPIRED = "expired", _("Hết hiệu lực, không gửi")
 
 
 class Delivery(models.Model):
-    """One way of telling one notification; retried with backoff until sent
-    or given up (``failed``)."""
+    """One way of telling one notification; retried with a capped backoff
+    until sent or until its notification expires (``expired``)."""
 
     notification = models.ForeignKey(
         Notification,
@@ -176,7 +200,16 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveIntegerField(_("số lần thử"), default=0)
     next_attempt_at = models.DateTimeField(_("thử lần tới lúc"))
+    last_attempt_at = models.DateTimeField(_("thử gần nhất lúc"), null=True, blank=True)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    waiting_for_channel = models.BooleanField(
+        _("chờ kênh hoạt động lại"),
+        default=False,
+        help_text=_(
+            "Lần gửi gần nhất không thành vì cả kênh đang lỗi (không phải vì tin này): "
+            "gửi ngay khi kênh hoạt động lại."
+        ),
+    )
     sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
 
     class Meta:
@@ -189,6 +222,8 @@ class Delivery(models.Model):
                 condition=Q(state="pending"),
                 name="delivery_due",
             ),
+            # The undelivered list: only the rows that are not sent.
+            models.Index(fields=["id"], condition=~Q(state="sent"), name="delivery_unsent"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -198,7 +233,7 @@ class Delivery(models.Model):
                 condition=Q(channel__in=["web", "email", "sms"]), name="delivery_channel_known"
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "sent", "failed"]), name="delivery_state_known"
+                condition=Q(state__in=["pending", "sent", "expired"]), name="delivery_state_known"
             ),
             models.CheckConstraint(
                 condition=Q(state="sent", sent_at__isnull=False)
@@ -212,3 +247,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.notification_id}"
+
+
+class ChannelHealth(models.Model):
+    """What the delivery runs last found about a channel as a whole (the
+    channel layer, the SMTP server, the SMS gateway): while it is down the
+    runs probe it once per ``PROBE_EVERY`` instead of trying (and counting an
+    attempt for) every waiting delivery; the first success re-sends them all."""
+
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices, primary_key=True)
+    down_since = models.DateTimeField(_("lỗi từ lúc"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("kiểm tra gần nhất lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+
+    class Meta:
+        verbose_name = _("tình trạng kênh gửi")
+        verbose_name_plural = pgettext_lazy("plural", "tình trạng kênh gửi")
+
+    def __str__(self) -> str:
+        return str(self.get_channel_display())

@@ -1,4 +1,5 @@
-"""The officer's bell page (included by config/urls.py under ``/notifications/``)."""
+"""The officer's bell page and the managers' undelivered list (included by
+config/urls.py under ``/notifications/``)."""
 
 from django.urls import path
 
@@ -8,4 +9,6 @@ app_name = "notification_pages"
 
 urlpatterns = [
     path("", views.bell, name="bell"),
+    path("undelivered/", views.undelivered, name="undelivered"),
+    path("undelivered/<int:pk>/", views.undelivered_detail, name="undelivered-detail"),
 ]

@@ -7,11 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from config.clock import LOCAL_TZ
-from notifications.models import Notification
-from procedures.models import Officer
+from config.errors import NotFound
+from notifications.models import ChannelHealth, Delivery, DeliveryState, Notification
+from procedures.models import Officer, Role
+from procedures.selectors import officer_of, scope_centre_ids, sees_everything
 
 
 def group_for_user(user_id: int) -> str:
@@ -130,3 +132,69 @@ def notifications_unread_count(audience: Audience, *, up_to: int | None = None) 
     if up_to is not None:
         qs = qs.filter(id__lte=up_to)
     return qs.count()
+
+
+# ---------------------------------------------------------------------------
+# What could not be delivered (the managers' page and the admin)
+# ---------------------------------------------------------------------------
+
+#: Waiting after a failure (still retried) or expired unsent (never will be).
+UNDELIVERED = Q(state=DeliveryState.EXPIRED) | (Q(state=DeliveryState.PENDING) & ~Q(last_error=""))
+UNDELIVERED_STATES = {"waiting": DeliveryState.PENDING, "expired": DeliveryState.EXPIRED}
+
+
+def may_see_undelivered(user: Any) -> bool:
+    """Managers and administrators (of their centres), and the superuser."""
+    if sees_everything(user):
+        return True
+    officer = officer_of(user)
+    return officer is not None and officer.role in (Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def _in_scope(qs: QuerySet, user: Any, *, field: str) -> QuerySet:
+    if not may_see_undelivered(user):
+        return qs.none()
+    ids = scope_centre_ids(user)
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def undelivered_list(*, user: Any, state: str = "") -> QuerySet[Delivery]:
+    """Deliveries not sent, newest first, of the notifications of the centres
+    in the user's scope (``Notification.centre``); ``state``: ``waiting`` or
+    ``expired``, else both. Empty for anyone else."""
+    qs = _in_scope(Delivery.objects.filter(UNDELIVERED), user, field="notification__centre_id")
+    if state in UNDELIVERED_STATES:
+        qs = qs.filter(state=UNDELIVERED_STATES[state])
+    return qs.select_related(
+        "notification__centre", "notification__recipient_unit", "notification__recipient_user"
+    ).order_by("-id")
+
+
+def undelivered_counts(*, user: Any) -> dict[str, int]:
+    rows = (
+        _in_scope(Delivery.objects.filter(UNDELIVERED), user, field="notification__centre_id")
+        .values("state")
+        .annotate(n=Count("id"))
+    )
+    by_state = {row["state"]: row["n"] for row in rows}
+    return {key: by_state.get(state, 0) for key, state in UNDELIVERED_STATES.items()}
+
+
+def undelivered_get(*, user: Any, pk: int) -> Notification:
+    """A notification of the user's scope that has an undelivered delivery,
+    with all its deliveries; ``NotFound`` otherwise (out of scope is 404)."""
+    qs = _in_scope(Notification.objects.all(), user, field="centre_id")
+    n = (
+        qs.filter(pk=pk, deliveries__in=Delivery.objects.filter(UNDELIVERED))
+        .select_related("centre", "recipient_unit", "recipient_user")
+        .prefetch_related("deliveries")
+        .first()
+    )
+    if n is None:
+        raise NotFound("Không tìm thấy thông báo này.", code="unknown_notification")
+    return n
+
+
+def channels_down() -> list[ChannelHealth]:
+    """Channels the delivery runs last found down (a banner on the page)."""
+    return list(ChannelHealth.objects.filter(down_since__isnull=False).order_by("channel"))

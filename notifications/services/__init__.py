@@ -1,15 +1,17 @@
 """Everything in ``notifications`` that writes: the outbox and its delivery.
 
 ``notify`` writes the rows inside the caller's transaction; after commit the
-web deliveries are attempted at once in-process, e-mail and SMS either inline
-(embedded default) or through Celery (production). Whatever fails stays in
-the outbox and ``deliveries_run`` retries it with exponential backoff.
+web deliveries are attempted at once in-process (bounded, behind a circuit
+breaker), e-mail and SMS either inline (embedded default) or by the delivery
+runs (production: nothing is published to a broker from a request). Whatever
+fails stays in the outbox and ``deliveries_run`` retries it until it is sent
+or expires.
 """
 
 from .delivery import (
     BACKOFF_BASE,
     BACKOFF_CAP,
-    MAX_ATTEMPTS,
+    PROBE_EVERY,
     backoff,
     deliver,
     deliveries_retry,
@@ -31,7 +33,7 @@ __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
     "FAST_PATH_GRACE",
-    "MAX_ATTEMPTS",
+    "PROBE_EVERY",
     "Message",
     "Recipient",
     "backoff",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import socket
 import threading
 import time
 import uuid
@@ -20,12 +21,15 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.db import connections, transaction
 
+from config.celery import app
 from notifications import services, sms, tasks
-from notifications.models import Delivery, Notification
-from notifications.services import Recipient, deliveries_run, notify, outbox
+from notifications.models import ChannelHealth, Delivery, Notification
+from notifications.services import Recipient, breaker, deliveries_run, notify, outbox
 from procedures.models import Officer, Unit
 
 CODE = "38.14797-261125-0001"
+#: Nothing listens there: Redis "down" as a refused connection.
+CLOSED_REDIS = "redis://127.0.0.1:6390/0"
 BROKEN_LAYER = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -38,13 +42,13 @@ def memory_layer() -> dict:
     return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
-def redis_layer() -> dict:
+def redis_layer(url: str | None = None) -> dict:
     # A prefix of our own: other test runs may share this Redis.
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [os.environ.get("REDIS_URL", "")],
+                "hosts": [url or os.environ.get("REDIS_URL", "")],
                 "prefix": f"motcua-test-{uuid.uuid4().hex[:8]}",
             },
         }
@@ -63,8 +67,12 @@ def _own_channel_layer(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.SMS_ASCII = False
     use_layer(settings, memory_layer())
+    for b in breaker.BREAKERS.values():
+        b.reset()
     yield
     channel_layers.backends.clear()
+    for b in breaker.BREAKERS.values():
+        b.reset()
 
 
 class FakeGateway:
@@ -344,13 +352,13 @@ def test_after_commit_each_channel_is_delivered_once(
     assert states == {("sent", 1, clock.at, "")}
 
 
-def test_in_production_email_and_sms_go_through_celery(
-    people, settings, monkeypatch, gateway, django_capture_on_commit_callbacks
+def test_in_production_email_and_sms_are_left_due_for_the_worker(
+    people, settings, clock, gateway, django_capture_on_commit_callbacks
 ):
-    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    """With Redis the outbox row is the queue: nothing is published to Celery
+    from the request; beat's deliver_pending (every 5 s) sends them."""
+    settings.REDIS_URL = CLOSED_REDIS  # whatever it is: the request never talks to it
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued = []
-    monkeypatch.setattr(tasks.deliver, "apply_async", lambda args, **kw: queued.append((args, kw)))
 
     def act():
         with django_capture_on_commit_callbacks(execute=True):
@@ -365,39 +373,149 @@ def test_in_production_email_and_sms_go_through_celery(
 
     [row], received = listen([f"track.{CODE}"], act)
     assert len(received[f"track.{CODE}"]) == 1  # web stays in-process
-    email_sms = list(
-        Delivery.objects.filter(notification=row, channel__in=["email", "sms"])
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
-    assert queued == [([email_sms], {"retry": False})]
+    email_sms = Delivery.objects.filter(notification=row, channel__in=["email", "sms"])
+    assert {(d.state, d.attempts, d.next_attempt_at) for d in email_sms} == {
+        ("pending", 0, clock.at)  # due at once, for the worker
+    }
     assert mail.outbox == [] and gateway.calls == []  # not sent inline
-    # the task itself, as a worker would run it
-    assert tasks.deliver.run(email_sms) == {"sent": 2, "retrying": 0, "failed": 0}
+    assert app.conf.beat_schedule["deliver-pending-notifications"]["schedule"] <= 5
+    # the periodic task, as a worker runs it
+    assert tasks.deliver_pending.run() == {"sent": 2, "retrying": 0, "expired": 0}
     assert len(mail.outbox) == 1 and len(gateway.calls) == 1
+    assert tasks.deliver_pending.run() == {"sent": 0, "retrying": 0, "expired": 0}
 
 
-def test_a_broker_outage_never_reaches_the_caller(
-    people, settings, monkeypatch, django_capture_on_commit_callbacks
+@pytest.fixture
+def broker_down():
+    """Celery's broker, and so anything published to it, on a closed port."""
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = CLOSED_REDIS, False
+    app._pool = None
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None
+
+
+def test_a_redis_outage_never_makes_the_caller_wait(
+    people, settings, clock, broker_down, django_capture_on_commit_callbacks
 ):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    """Broker and channel layer on a closed port (Redis down), real clients:
+    each action's after-commit step returns at once; the first one finds the
+    layer down, the next ones do not even try it (breaker)."""
+    settings.REDIS_URL = CLOSED_REDIS
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    use_layer(settings, redis_layer(CLOSED_REDIS))
+    seconds, rows = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        with django_capture_on_commit_callbacks(execute=True):
+            [n] = notify(
+                recipients=[citizen()],
+                kind="returned",
+                title="Đã trả kết quả",
+                body="",
+                dossier=CODE,
+                channels=("web", "email", "sms"),
+            )
+        seconds.append(time.perf_counter() - started)
+        rows.append(n)
+    assert max(seconds) < 0.5, seconds
+    web = [Delivery.objects.get(notification=n, channel="web") for n in rows]
+    assert [(d.state, d.attempts) for d in web] == [("pending", 1), ("pending", 0), ("pending", 0)]
+    assert "channel layer" in web[0].last_error
+    assert web[1].next_attempt_at == clock.at + services.FAST_PATH_GRACE  # left to the runs
+    others = Delivery.objects.filter(notification__in=rows).exclude(channel="web")
+    assert {(d.state, d.attempts, d.next_attempt_at) for d in others} == {("pending", 0, clock.at)}
 
-    def broker_down(*args, **kwargs):
-        raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        [row] = notify(
-            recipients=[citizen()],
-            kind="returned",
-            title="Đã trả kết quả",
-            body="",
-            dossier=CODE,
-            channels=("email",),
-        )
-    d = Delivery.objects.get(notification=row)
-    assert (d.state, d.attempts) == ("pending", 0)  # still due: the sweep sends it
+class SilentServer:
+    """A TCP server that accepts connections and never answers (a hung Redis)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.stopping = True
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_a_hung_redis_costs_one_bounded_wait_then_nothing(
+    people, settings, clock, django_capture_on_commit_callbacks
+):
+    silent = SilentServer()
+    try:
+        settings.NOTIFICATIONS_FAST_PATH_TIMEOUT = 0.3
+        use_layer(settings, redis_layer(f"redis://127.0.0.1:{silent.port}/0"))
+        seconds, rows = [], []
+        for _ in range(2):
+            started = time.perf_counter()
+            with django_capture_on_commit_callbacks(execute=True):
+                rows += notify(
+                    recipients=[Recipient(kind="unit", unit_id=people["unit"].pk)],
+                    kind="queue.new",
+                    title="Hồ sơ mới",
+                    body="",
+                )
+            seconds.append(time.perf_counter() - started)
+    finally:
+        silent.close()
+    assert 0.25 < seconds[0] < 1.0, seconds  # the budget, not redis' 5 s or 30 s
+    assert seconds[1] < 0.1, seconds  # breaker open: not tried
+    first, second = (n.deliveries.get() for n in rows)
+    assert (first.attempts, second.attempts) == (1, 0)
+    assert "TimeoutError" in first.last_error
+
+
+def test_the_breaker_tries_again_after_its_pause_and_pulls_the_waiting_forward(
+    people, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATIONS_BREAKER_SECONDS = 0.2
+    use_layer(settings, redis_layer(CLOSED_REDIS))
+
+    def one():
+        with django_capture_on_commit_callbacks(execute=True):
+            [n] = notify(
+                recipients=[Recipient(kind="unit", unit_id=people["unit"].pk)],
+                kind="queue.new",
+                title="Hồ sơ mới",
+                body="",
+            )
+        return n.deliveries.get
+
+    failed = one()  # tried, refused: the breaker opens
+    assert (failed().attempts, failed().next_attempt_at) == (1, clock.at + services.backoff(1))
+    skipped = one()
+    assert skipped().attempts == 0
+    time.sleep(0.25)
+    # Half-open, Redis still down: the TCP check fails, the layer is not tried.
+    checked = one()
+    assert checked().attempts == 0 and not breaker.BREAKERS["web"].allow()
+    time.sleep(0.25)
+    use_layer(settings, memory_layer())  # Redis is back
+    clock.advance(seconds=5)
+    sent = one()
+    assert (sent().state, sent().attempts) == ("sent", 1)
+    assert breaker.BREAKERS["web"].allow() and not breaker.BREAKERS["web"].half_open()
+    # the one that failed waits no longer; the untouched ones were due anyway
+    assert failed().next_attempt_at == clock.at
+    assert deliveries_run(now=clock.at + services.FAST_PATH_GRACE)["sent"] == 3
 
 
 # ---------------------------------------------------------------------------
@@ -441,12 +559,17 @@ async def test_outage_leaves_the_outbox_and_recovery_sends_each_exactly_once(
         (citizen_row.pk, "web"),
         (citizen_row.pk, "sms"),
     }
-    for d in rows.values():
-        assert d.state == "pending"
-        assert d.attempts == 1
+    # The first web delivery found the layer down; the second was not tried
+    # against it (no attempt counted), and waits for the runs after the grace.
+    tried = [rows[(officer_row.pk, "web")], rows[(citizen_row.pk, "sms")]]
+    for d in tried:
+        assert (d.state, d.attempts, d.waiting_for_channel) == ("pending", 1, True)
         assert d.last_error
         assert d.next_attempt_at == clock.at + dt.timedelta(seconds=15)
         assert d.sent_at is None
+    untried = rows[(citizen_row.pk, "web")]
+    assert (untried.state, untried.attempts, untried.last_error) == ("pending", 0, "")
+    assert untried.next_attempt_at == clock.at + services.FAST_PATH_GRACE
     assert "gateway down" in rows[(citizen_row.pk, "sms")].last_error
     assert gateway.calls == []
 
@@ -472,18 +595,20 @@ async def test_outage_leaves_the_outbox_and_recovery_sends_each_exactly_once(
     assert await run(now=clock.at + dt.timedelta(seconds=14)) == {
         "sent": 0,
         "retrying": 0,
-        "failed": 0,
+        "expired": 0,
     }
     later = clock.at + dt.timedelta(minutes=1)
-    assert await run(now=later) == {"sent": 3, "retrying": 0, "failed": 0}
+    assert await run(now=later) == {"sent": 3, "retrying": 0, "expired": 0}
     assert [m["notification"]["id"] for m in await drain(officer_channel)] == [officer_row.pk]
     assert [m["notification"]["id"] for m in await drain(citizen_channel)] == [citizen_row.pk]
     assert gateway.calls == [("0912345678", f"Hồ sơ {CODE} cần bổ sung")]
     rows = await deliveries()
-    assert {(d.state, d.attempts, d.sent_at) for d in rows.values()} == {("sent", 2, later)}
+    assert {(d.state, d.sent_at) for d in rows.values()} == {("sent", later)}
+    order = [(officer_row.pk, "web"), (citizen_row.pk, "sms"), (citizen_row.pk, "web")]
+    assert [rows[key].attempts for key in order] == [2, 2, 1]
 
     # A second run sends nothing.
-    assert await run(now=later + dt.timedelta(hours=2)) == {"sent": 0, "retrying": 0, "failed": 0}
+    assert await run(now=later + dt.timedelta(hours=2)) == {"sent": 0, "retrying": 0, "expired": 0}
     assert await drain(officer_channel) == [] and await drain(citizen_channel) == []
     assert len(gateway.calls) == 1
     if working == "redis":
@@ -497,74 +622,135 @@ async def test_outage_leaves_the_outbox_and_recovery_sends_each_exactly_once(
 
 def test_backoff_schedule():
     seconds = [services.backoff(n).total_seconds() for n in range(1, 11)]
-    assert seconds == [15, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert seconds == [15, 30, 60, 120, 240, 480, 900, 900, 900, 900]
 
 
-def _sms_notification(people, phone="0912345678"):
+def _sms_notification(people, phone="0912345678", **extra):
     return notify(
         recipients=[citizen(phone=phone, email="")],
-        kind="result.ready",
+        kind=extra.pop("kind", "result.ready"),
         title="Đã có kết quả",
         body="",
         dossier=CODE,
         channels=("sms",),
+        **extra,
     )[0]
 
 
-def test_retries_follow_the_backoff_then_give_up(people, clock, gateway):
+def test_a_refused_message_is_retried_with_a_capped_backoff_until_it_expires(
+    people, clock, gateway
+):
+    """No count of attempts gives a message up: it is retried until it no
+    longer matters (here a step reminder, until the step's due time), then
+    ``expired`` and never sent, not even by hand."""
+    gateway.failure = sms.SMSError("HTTP 400 Bad Request: số không hợp lệ")
+    due = clock.at + dt.timedelta(hours=3)
+    n = _sms_notification(people, kind="escalation.step_warning", data={"due_at": due.isoformat()})
+    assert n.expires_at == due
+    d = n.deliveries.get()
+    at = clock.at + services.FAST_PATH_GRACE
+    attempt = 0
+    while at < due:
+        attempt += 1
+        if attempt > 1:  # one second early: not due, not attempted
+            assert deliveries_run(now=at - dt.timedelta(seconds=1)) == {
+                "sent": 0,
+                "retrying": 0,
+                "expired": 0,
+            }
+        assert deliveries_run(now=at) == {"sent": 0, "retrying": 1, "expired": 0}
+        d.refresh_from_db()
+        assert (d.state, d.attempts, d.last_attempt_at) == ("pending", attempt, at)
+        assert d.last_error == "SMSError: HTTP 400 Bad Request: số không hợp lệ"
+        assert d.next_attempt_at == at + services.backoff(attempt)
+        at = d.next_attempt_at
+    assert attempt == 17  # 15 s … 8 min, then every 15 min: well past the old 8
+    assert not ChannelHealth.objects.exists()  # a refusal is the message's, not the channel's
+    assert deliveries_run(now=at) == {"sent": 0, "retrying": 0, "expired": 1}
+    d.refresh_from_db()
+    assert (d.state, d.attempts, d.sent_at) == ("expired", attempt, None)
+    gateway.failure = None
+    assert deliveries_run(now=at + dt.timedelta(days=1)) == {"sent": 0, "retrying": 0, "expired": 0}
+    assert services.deliveries_retry(ids=[d.pk], now=at + dt.timedelta(days=1)) == {
+        "sent": 0,
+        "retrying": 0,
+        "expired": 0,
+    }
+    assert gateway.calls == []
+
+
+def test_an_operator_retries_a_waiting_delivery_by_hand(people, clock, gateway):
     gateway.failure = sms.SMSError("HTTP 400 Bad Request: số không hợp lệ")
     d = _sms_notification(people).deliveries.get()
-    at = clock.at + services.FAST_PATH_GRACE
-    for attempt in range(1, services.MAX_ATTEMPTS + 1):
-        # one second early: not due, not attempted
-        early = deliveries_run(now=at - dt.timedelta(seconds=1)) if attempt > 1 else None
-        assert early in (None, {"sent": 0, "retrying": 0, "failed": 0})
-        counts = deliveries_run(now=at)
-        d.refresh_from_db()
-        assert d.attempts == attempt
-        assert d.last_error == "SMSError: HTTP 400 Bad Request: số không hợp lệ"
-        if attempt < services.MAX_ATTEMPTS:
-            assert counts == {"sent": 0, "retrying": 1, "failed": 0}
-            assert d.state == "pending"
-            assert d.next_attempt_at == at + services.backoff(attempt)
-            at = d.next_attempt_at
-        else:
-            assert counts == {"sent": 0, "retrying": 0, "failed": 1}
-            assert d.state == "failed"
-    assert len(gateway.calls) == 0
-    assert deliveries_run(now=at + dt.timedelta(days=1)) == {"sent": 0, "retrying": 0, "failed": 0}
-    # an operator retries it by hand once the number is fixed
-    gateway.failure = None
-    assert services.deliveries_retry(ids=[d.pk], now=at + dt.timedelta(days=1)) == {
+    assert deliveries_run(now=clock.at + services.FAST_PATH_GRACE)["retrying"] == 1
+    gateway.failure = None  # the number was fixed at the gateway
+    assert services.deliveries_retry(ids=[d.pk], now=clock.at + dt.timedelta(minutes=1)) == {
         "sent": 1,
         "retrying": 0,
-        "failed": 0,
+        "expired": 0,
     }
     d.refresh_from_db()
-    assert (d.state, d.attempts) == ("sent", services.MAX_ATTEMPTS + 1)
+    assert (d.state, d.attempts) == ("sent", 2)
     assert len(gateway.calls) == 1
 
 
-def test_an_unreachable_gateway_is_tried_once_per_run(people, clock, gateway):
-    gateway.failure = sms.SMSUnavailable("TimeoutError: timed out")
+def test_an_unreachable_gateway_is_probed_not_hammered(people, clock, gateway):
+    """A channel found down: the other deliveries of the run are not tried
+    and count no attempt; later runs leave the channel alone until its probe
+    time, then try one delivery; the first success sends them all."""
     rows = [_sms_notification(people, phone=f"091234567{i}") for i in range(3)]
     tries = []
 
     def send(to, text):
         tries.append(to)
-        raise gateway.failure
+        if gateway.failure:
+            raise gateway.failure
+        gateway.calls.append((to, text))
 
     gateway.send = send
-    assert deliveries_run(now=clock.at + services.FAST_PATH_GRACE) == {
-        "sent": 0,
-        "retrying": 3,
-        "failed": 0,
-    }
+    gateway.failure = sms.SMSUnavailable("TimeoutError: timed out")
+    start = clock.at + services.FAST_PATH_GRACE
+    assert deliveries_run(now=start) == {"sent": 0, "retrying": 3, "expired": 0}
     assert tries == ["0912345670"]  # the other two were not tried against a dead gateway
+    attempts = [n.deliveries.get().attempts for n in rows]
+    assert attempts == [1, 0, 0]
     for n in rows:
         d = n.deliveries.get()
-        assert (d.state, d.attempts) == ("pending", 1)
-        assert "timed out" in d.last_error
+        assert d.state == "pending" and d.last_error
+    health = ChannelHealth.objects.get(channel="sms")
+    assert (health.down_since, health.checked_at) == (start, start)
+    assert "timed out" in health.last_error
+    # Runs before the probe time do not touch the channel.
+    for seconds in (5, 30, 59):
+        assert deliveries_run(now=start + dt.timedelta(seconds=seconds))["retrying"] == 0
+    assert tries == ["0912345670"]
+    probe = start + services.PROBE_EVERY
+    assert deliveries_run(now=probe) == {"sent": 0, "retrying": 3, "expired": 0}
+    assert tries == ["0912345670", "0912345670"]  # one probe
+    # The gateway is back: the next probe sends everything in one run.
+    gateway.failure = None
+    back = probe + services.PROBE_EVERY
+    assert deliveries_run(now=back) == {"sent": 3, "retrying": 0, "expired": 0}
+    assert sorted(to for to, _ in gateway.calls) == ["0912345670", "0912345671", "0912345672"]
+    assert [n.deliveries.get().attempts for n in rows] == [3, 1, 1]
+    assert ChannelHealth.objects.get(channel="sms").down_since is None
+
+
+def test_a_channel_back_sends_at_once_what_was_backing_off(people, clock, gateway):
+    """Pull-forward: deliveries in a long backoff go as soon as one delivery
+    on their channel succeeds."""
+    gateway.failure = sms.SMSUnavailable("ConnectionRefusedError: refused")
+    old = _sms_notification(people, phone="0912345670")
+    at = clock.at + services.FAST_PATH_GRACE
+    deliveries_run(now=at)
+    # the fast path failed once for this one: a backoff, not a channel record
+    Delivery.objects.filter(notification=old).update(next_attempt_at=at + dt.timedelta(minutes=15))
+    ChannelHealth.objects.all().delete()
+    gateway.failure = None
+    _sms_notification(people, phone="0912345671")
+    later = at + dt.timedelta(minutes=1)
+    assert deliveries_run(now=later) == {"sent": 2, "retrying": 0, "expired": 0}
+    assert old.deliveries.get().sent_at == later
 
 
 def test_one_refused_message_does_not_hold_back_the_others(people, clock, gateway):
@@ -581,7 +767,7 @@ def test_one_refused_message_does_not_hold_back_the_others(people, clock, gatewa
     assert deliveries_run(now=clock.at + services.FAST_PATH_GRACE) == {
         "sent": 1,
         "retrying": 1,
-        "failed": 0,
+        "expired": 0,
     }
     assert bad.deliveries.get().state == "pending"
     assert good.deliveries.get().state == "sent"
@@ -590,20 +776,20 @@ def test_one_refused_message_does_not_hold_back_the_others(people, clock, gatewa
 def test_runs_send_oldest_first_within_the_limit(people, clock, gateway):
     rows = [_sms_notification(people, phone=f"09123456{i:02d}") for i in range(5)]
     due = clock.at + services.FAST_PATH_GRACE
-    assert deliveries_run(now=clock.at, limit=500) == {"sent": 0, "retrying": 0, "failed": 0}
-    assert deliveries_run(now=due, limit=2) == {"sent": 2, "retrying": 0, "failed": 0}
+    assert deliveries_run(now=clock.at, limit=500) == {"sent": 0, "retrying": 0, "expired": 0}
+    assert deliveries_run(now=due, limit=2) == {"sent": 2, "retrying": 0, "expired": 0}
     assert [to for to, _ in gateway.calls] == ["0912345600", "0912345601"]
-    assert deliveries_run(now=due, limit=500) == {"sent": 3, "retrying": 0, "failed": 0}
+    assert deliveries_run(now=due, limit=500) == {"sent": 3, "retrying": 0, "expired": 0}
     assert len(gateway.calls) == 5
     assert {n.deliveries.get().state for n in rows} == {"sent"}
 
 
 def test_the_periodic_task_sends_what_is_due(people, clock, gateway):
     _sms_notification(people)
-    assert tasks.deliver_pending.run() == {"sent": 0, "retrying": 0, "failed": 0}  # grace
+    assert tasks.deliver_pending.run() == {"sent": 0, "retrying": 0, "expired": 0}  # grace
     clock.advance(seconds=services.FAST_PATH_GRACE.total_seconds())
-    assert tasks.deliver_pending.run() == {"sent": 1, "retrying": 0, "failed": 0}
-    assert tasks.deliver_pending.run() == {"sent": 0, "retrying": 0, "failed": 0}
+    assert tasks.deliver_pending.run() == {"sent": 1, "retrying": 0, "expired": 0}
+    assert tasks.deliver_pending.run() == {"sent": 0, "retrying": 0, "expired": 0}
     assert len(gateway.calls) == 1
 
 
@@ -649,3 +835,27 @@ def test_concurrent_runners_never_send_a_delivery_twice(people, clock, gateway, 
     mail_counts = Counter(m.to[0] for m in mail.outbox)
     assert len(mail_counts) == total and set(mail_counts.values()) == {1}
     assert set(Delivery.objects.values_list("state", "attempts")) == {("sent", 1)}
+
+
+def test_a_message_that_no_longer_matters_is_written_expired_and_never_sent(
+    people, clock, gateway, django_capture_on_commit_callbacks
+):
+    past = clock.at - dt.timedelta(minutes=1)
+
+    def act():
+        with django_capture_on_commit_callbacks(execute=True):
+            return notify(
+                recipients=[Recipient(kind="officer", user_id=people["handler"].pk)],
+                kind="escalation.step_warning",
+                title="Bước sắp hết thời gian",
+                body="",
+                dossier=CODE,
+                data={"due_at": past.isoformat()},
+                channels=("web", "email"),
+            )
+
+    [n], received = listen([f"user.{people['handler'].pk}"], act)
+    assert n.expires_at == past
+    assert set(n.deliveries.values_list("state", "attempts")) == {("expired", 0)}
+    assert received[f"user.{people['handler'].pk}"] == [] and mail.outbox == []
+    assert deliveries_run(now=clock.at + dt.timedelta(hours=1))["sent"] == 0

@@ -83,8 +83,11 @@ def _fire(
     recipients: list[Recipient],
     title: str,
     body: str,
+    due_at: dt.datetime | None = None,
 ) -> bool:
-    """Record the rung (once) and notify; False if it had already fired."""
+    """Record the rung (once) and notify; False if it had already fired.
+    ``due_at``: the deadline a warning is about (the warning stops mattering
+    then: ``notifications.lifetimes``)."""
     described = [{k: v for k, v in r.__dict__.items() if v not in (None, "")} for r in recipients]
     try:
         with transaction.atomic():
@@ -100,7 +103,12 @@ def _fire(
             title=title,
             body=body,
             dossier=dossier.code,
-            data={"rung": rung, "status": dossier.status},
+            data={
+                "rung": rung,
+                "status": dossier.status,
+                **({"due_at": due_at.isoformat()} if due_at else {}),
+            },
+            centre_id=dossier.centre_id,
             at=at,
         )
     return True
@@ -162,6 +170,7 @@ def _step_alarm(clock: Clock, handover: Handover, run: _Run) -> None:
             title=f"Bước «{handover.step_name}» của hồ sơ {dossier.code} sắp hết thời gian",
             body=f"Đã dùng {policy.get('step_warning_percent', 75)}% thời gian của bước; "
             f"hạn của bước: {_when(clock.due_at)}.",
+            due_at=clock.due_at,
         ):
             counts[Rung.STEP_WARNING] += 1
     if clock.due_at and not clock.due_fired and clock.due_at <= now:
@@ -199,6 +208,7 @@ def _dossier_alarm(clock: Clock, dossier: Dossier, run: _Run) -> None:
                 body=f"{dossier.procedure.name}. Hạn trả kết quả: {_when(clock.due_at)}. "
                 "Nếu không kịp, ban hành văn bản xin lỗi và hẹn lại trước hạn ít nhất "
                 "1 ngày làm việc (Nghị định 118/2025).",
+                due_at=clock.due_at,
             ):
                 counts[Rung.APOLOGY_DUE] += 1
     if clock.due_at and not clock.due_fired and clock.due_at <= now:

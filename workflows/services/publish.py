@@ -89,7 +89,8 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
     def add(**kwargs: Any) -> None:
         kwargs.pop("at", None)
         if kwargs.get("recipients"):
-            messages.append(Message(**kwargs))
+            # The dossier's centre: whose managers see it if it cannot be delivered.
+            messages.append(Message(centre_id=dossier.centre_id, **kwargs))
 
     code = dossier.code
     name = dossier.procedure.name
@@ -141,6 +142,7 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
         )
     elif kind == "supplement_requested":
         items = "; ".join(extra.get("items", []))
+        deadline = extra.get("deadline")
         add(
             recipients=[citizen(dossier)],
             kind="supplement.requested",
@@ -150,7 +152,8 @@ def publish(dossier: Dossier, kind: str, *, at: dt.datetime, **extra: Any) -> No
             sms_text=f"Hồ sơ cần bổ sung: {items}. Hạn: {_when(extra.get('deadline'))}. "
             f"{short_track_url(dossier)}",
             dossier=code,
-            data=data,
+            # the request matters until its deadline (notifications.lifetimes)
+            data={**data, "deadline": deadline.isoformat()} if deadline else data,
             channels=("web", "sms", "email"),
             at=at,
         )
