@@ -104,6 +104,8 @@ def test_a_claim_after_someone_else_acted_is_told_on_the_fresh_state(server, pag
         pg.locator('details[data-action="claim"] summary').click()
     first.locator('details[data-action="claim"] button').click()
     first.wait_for_url(re.compile(r"\?done=claim$"))
+    # The second window hears of the claim but keeps the form its officer opened.
+    expect(second.locator("#live-note")).to_be_visible()
     second.locator('details[data-action="claim"] button').click()
     expect(second.locator(".flash.error")).to_be_visible()
     expect(second.locator(".dossier-head .status")).to_have_text("Đang giải quyết")

@@ -1,18 +1,22 @@
 /* motcua — the dossier page follows the dossier live: /ws/dossiers/<code>/
    says "dossier.changed", and htmx re-reads the page's live part (unless the
-   officer is typing in one of its forms: then a note asks to reload). With the
+   officer has opened one of its action forms or is typing in one: then a note
+   asks to reload, and the form they are using stays; sending it on the old
+   state is answered by the server with the fresh state). With the
    channel layer down (close 4503) the page re-reads itself every 30 s. */
 (function () {
   "use strict";
   var root = document.getElementById("dossier-live");
   if (!root) return;
   var code = root.dataset.code, poller = null;
-  function typing() {
+  function busy() {
+    var live = document.getElementById("dossier-live");
+    if (live.querySelector("details[data-action][open]")) return true;
     var el = document.activeElement;
-    return el && el.form && document.getElementById("dossier-live").contains(el) && el.value;
+    return el && el.form && live.contains(el) && el.value;
   }
   function changed() {
-    if (typing()) {
+    if (busy()) {
       var note = document.getElementById("live-note");
       note.textContent = "Hồ sơ vừa được cập nhật. Tải lại trang để xem trạng thái mới.";
       note.classList.remove("hidden");
