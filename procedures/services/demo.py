@@ -9,7 +9,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from procedures.models import AgencyKind, Commune, Role, UnitKind
+from procedures.models import AgencyKind, Commune, Role, ServiceCentre, UnitKind
 
 from .catalogue import catalogue_import
 from .directory import agency_ensure, centre_open, officer_upsert, roles_sync, unit_ensure
@@ -56,88 +56,9 @@ def demo_seed(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     roles_sync()
     result = DemoResult(password=password)
     for commune, short, saturday in DEMO_CENTRES:
-        centre = centre_open(commune=commune, saturday_reception=saturday)
-        result.centres.append(f"{centre.code} {centre.name} ({centre.identifier})")
-        place = centre.commune.name
-        ubnd = agency_ensure(
-            code=f"ubnd-{commune}",
-            name=f"Ủy ban nhân dân {place}",
-            kind=AgencyKind.PEOPLE_COMMITTEE,
-            province=DEMO_PROVINCE,
-            centres=[centre],
+        demo_centre(
+            commune=commune, short=short, saturday=saturday, password=password, result=result
         )
-        bhxh = agency_ensure(
-            code=f"bhxh-{commune}",
-            name=f"Bảo hiểm xã hội cơ sở {place}",
-            kind=AgencyKind.SOCIAL_INSURANCE,
-            province=DEMO_PROVINCE,
-            centres=[centre],
-        )
-        units = {
-            ("ubnd", "reception"): unit_ensure(
-                agency=ubnd,
-                code="mot-cua",
-                name="Bộ phận một cửa",
-                kind=UnitKind.RECEPTION,
-                centre=centre,
-            ),
-            ("ubnd", "specialist"): unit_ensure(
-                agency=ubnd,
-                code="tu-phap-ho-tich",
-                name="Bộ phận Tư pháp – Hộ tịch",
-                kind=UnitKind.SPECIALIST,
-            ),
-            ("ubnd", "leadership"): unit_ensure(
-                agency=ubnd, code="lanh-dao", name="Lãnh đạo UBND", kind=UnitKind.LEADERSHIP
-            ),
-            ("bhxh", "reception"): unit_ensure(
-                agency=bhxh,
-                code="mot-cua",
-                name="Bộ phận một cửa BHXH tại trung tâm",
-                kind=UnitKind.RECEPTION,
-                centre=centre,
-            ),
-            ("bhxh", "specialist"): unit_ensure(
-                agency=bhxh,
-                code="nghiep-vu",
-                name="Bộ phận nghiệp vụ BHXH",
-                kind=UnitKind.SPECIALIST,
-            ),
-            ("bhxh", "leadership"): unit_ensure(
-                agency=bhxh, code="lanh-dao", name="Lãnh đạo BHXH cơ sở", kind=UnitKind.LEADERSHIP
-            ),
-        }
-        people = [
-            (f"{short}.motcua", Role.RECEIVER, "Lê Thị Mai", ("ubnd", "reception")),
-            (f"{short}.bhxh.motcua", Role.RECEIVER, "Phạm Văn Hùng", ("bhxh", "reception")),
-            (f"{short}.chuyenvien", Role.HANDLER, "Nguyễn Thị Hoa", ("ubnd", "specialist")),
-            (f"{short}.bhxh.chuyenvien", Role.HANDLER, "Trần Văn Nam", ("bhxh", "specialist")),
-            (f"{short}.lanhdao", Role.APPROVER, "Hoàng Văn Sơn", ("ubnd", "leadership")),
-            (f"{short}.bhxh.lanhdao", Role.APPROVER, "Vũ Thị Lan", ("bhxh", "leadership")),
-            (f"{short}.quanly", Role.MANAGER, "Đỗ Văn Minh", None),
-            (f"{short}.quantri", Role.ADMINISTRATOR, "Bùi Thị Thu", None),
-        ]
-        for username, role, full_name, unit_key in people:
-            unit = units[unit_key] if unit_key else None
-            officer_upsert(
-                username=username,
-                full_name=full_name,
-                email=f"{username}@motcua.invalid",
-                phone="",
-                role=role,
-                unit=unit,
-                centres=[centre],
-                password=password,
-            )
-            result.accounts.append(
-                DemoAccount(
-                    username=username,
-                    role=str(role),
-                    full_name=full_name,
-                    centre=centre.code,
-                    unit=str(unit.name) if unit else "",
-                )
-            )
     User = get_user_model()
     admin = User.objects.filter(username="admin").first()
     if admin is None:
@@ -147,3 +68,94 @@ def demo_seed(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         admin.save(update_fields=["password"])
     result.accounts.insert(0, DemoAccount("admin", "superuser", "Quản trị viên", "*", ""))
     return result
+
+
+def demo_centre(
+    *, commune: str, short: str, saturday: bool, password: str, result: DemoResult
+) -> ServiceCentre:
+    """One demo centre: its People's Committee and social-insurance agencies,
+    three units each, one officer per role (usernames ``<short>.<role>``).
+    Also used by the inbox benchmark to open its hundred centres."""
+    centre = centre_open(commune=commune, saturday_reception=saturday)
+    result.centres.append(f"{centre.code} {centre.name} ({centre.identifier})")
+    place = centre.commune.name
+    ubnd = agency_ensure(
+        code=f"ubnd-{commune}",
+        name=f"Ủy ban nhân dân {place}",
+        kind=AgencyKind.PEOPLE_COMMITTEE,
+        province=DEMO_PROVINCE,
+        centres=[centre],
+    )
+    bhxh = agency_ensure(
+        code=f"bhxh-{commune}",
+        name=f"Bảo hiểm xã hội cơ sở {place}",
+        kind=AgencyKind.SOCIAL_INSURANCE,
+        province=DEMO_PROVINCE,
+        centres=[centre],
+    )
+    units = {
+        ("ubnd", "reception"): unit_ensure(
+            agency=ubnd,
+            code="mot-cua",
+            name="Bộ phận một cửa",
+            kind=UnitKind.RECEPTION,
+            centre=centre,
+        ),
+        ("ubnd", "specialist"): unit_ensure(
+            agency=ubnd,
+            code="tu-phap-ho-tich",
+            name="Bộ phận Tư pháp – Hộ tịch",
+            kind=UnitKind.SPECIALIST,
+        ),
+        ("ubnd", "leadership"): unit_ensure(
+            agency=ubnd, code="lanh-dao", name="Lãnh đạo UBND", kind=UnitKind.LEADERSHIP
+        ),
+        ("bhxh", "reception"): unit_ensure(
+            agency=bhxh,
+            code="mot-cua",
+            name="Bộ phận một cửa BHXH tại trung tâm",
+            kind=UnitKind.RECEPTION,
+            centre=centre,
+        ),
+        ("bhxh", "specialist"): unit_ensure(
+            agency=bhxh,
+            code="nghiep-vu",
+            name="Bộ phận nghiệp vụ BHXH",
+            kind=UnitKind.SPECIALIST,
+        ),
+        ("bhxh", "leadership"): unit_ensure(
+            agency=bhxh, code="lanh-dao", name="Lãnh đạo BHXH cơ sở", kind=UnitKind.LEADERSHIP
+        ),
+    }
+    people = [
+        (f"{short}.motcua", Role.RECEIVER, "Lê Thị Mai", ("ubnd", "reception")),
+        (f"{short}.bhxh.motcua", Role.RECEIVER, "Phạm Văn Hùng", ("bhxh", "reception")),
+        (f"{short}.chuyenvien", Role.HANDLER, "Nguyễn Thị Hoa", ("ubnd", "specialist")),
+        (f"{short}.bhxh.chuyenvien", Role.HANDLER, "Trần Văn Nam", ("bhxh", "specialist")),
+        (f"{short}.lanhdao", Role.APPROVER, "Hoàng Văn Sơn", ("ubnd", "leadership")),
+        (f"{short}.bhxh.lanhdao", Role.APPROVER, "Vũ Thị Lan", ("bhxh", "leadership")),
+        (f"{short}.quanly", Role.MANAGER, "Đỗ Văn Minh", None),
+        (f"{short}.quantri", Role.ADMINISTRATOR, "Bùi Thị Thu", None),
+    ]
+    for username, role, full_name, unit_key in people:
+        unit = units[unit_key] if unit_key else None
+        officer_upsert(
+            username=username,
+            full_name=full_name,
+            email=f"{username}@motcua.invalid",
+            phone="",
+            role=role,
+            unit=unit,
+            centres=[centre],
+            password=password,
+        )
+        result.accounts.append(
+            DemoAccount(
+                username=username,
+                role=str(role),
+                full_name=full_name,
+                centre=centre.code,
+                unit=str(unit.name) if unit else "",
+            )
+        )
+    return centre
