@@ -74,7 +74,10 @@ def test_claim_then_advance_through_the_page(received, clock):
     r = handler.post(f"/dossiers/{code}/act/advance/", {"advance-note": "Đủ điều kiện hưởng"})
     assert r.status_code == 302
     assert events(code) == ["received", "claimed", "advanced"]
-    assert "Ý kiến: Đủ điều kiện hưởng" in page(handler, code)
+    html = page(handler, code)
+    assert "Ý kiến: Đủ điều kiện hưởng" in html
+    # the timeline names officers as people do, not by their sign-in names
+    assert "(Trần Văn Nam)" in html and f"({BHXH['handler']})" not in html
 
 
 def test_a_refusal_without_reason_says_why_and_writes_nothing(received, clock):

@@ -368,7 +368,7 @@ class DossierEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id}#{self.seq} {self.kind}"
+        return f"Sự kiện {self.seq}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

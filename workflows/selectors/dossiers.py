@@ -303,7 +303,10 @@ def dossier_for_display(*, code: str, user) -> Dossier:
                     "from_unit", "from_officer__officer", "to_unit", "to_officer__officer"
                 ).order_by("seq"),
             ),
-            Prefetch("events", queryset=DossierEvent.objects.order_by("seq")),
+            Prefetch(
+                "events",
+                queryset=DossierEvent.objects.select_related("actor__officer").order_by("seq"),
+            ),
             Prefetch("supplement_requests", queryset=SupplementRequest.objects.order_by("pk")),
             Prefetch("clock__events", queryset=ClockEvent.objects.order_by("seq")),
         )
@@ -485,6 +488,7 @@ def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
                     "kind": e.kind,
                     "at": local(e.at),
                     "actor": e.actor_name,
+                    "actor_display": _actor_display(e),
                     "data": e.data,
                     "hash": e.hash,
                 }
@@ -493,6 +497,16 @@ def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
         }
     )
     return body
+
+
+def _actor_display(event: DossierEvent) -> str:
+    """The officer's full name where there is one (the row keeps the username
+    it was signed with), "Hệ thống" for the engine's own steps."""
+    actor = event.actor
+    if actor is None:
+        return event.actor_name or "Hệ thống"
+    officer = getattr(actor, "officer", None)
+    return officer.full_name if officer is not None and officer.full_name else event.actor_name
 
 
 # ---------------------------------------------------------------------------
