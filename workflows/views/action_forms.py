@@ -108,6 +108,7 @@ ACTION_PRINTS = {
     "request-supplement": ("02", "Mẫu 02 – Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
     "refuse": ("03", "Mẫu 03 – Phiếu từ chối giải quyết hồ sơ"),
     "extend": ("04", "Mẫu 04 – Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+    "close": ("05", "Mẫu 05 – Thông báo dừng giải quyết hồ sơ"),
     "return": ("06", "Mẫu 06 – Sổ theo dõi (dòng trả kết quả)"),
 }
 
