@@ -24,6 +24,27 @@ DEMO_CENTRES = [
     ("15271", "hatrung", False),
 ]
 DEFAULT_PASSWORD = "motcua-demo"
+#: agency key → (kind, name, [(role in the demo, unit code, unit name, unit kind)])
+DEMO_AGENCIES = {
+    "ubnd": (
+        AgencyKind.PEOPLE_COMMITTEE,
+        "Ủy ban nhân dân {place}",
+        [
+            ("reception", "mot-cua", "Bộ phận một cửa", UnitKind.RECEPTION),
+            ("specialist", "tu-phap-ho-tich", "Bộ phận Tư pháp – Hộ tịch", UnitKind.SPECIALIST),
+            ("leadership", "lanh-dao", "Lãnh đạo UBND", UnitKind.LEADERSHIP),
+        ],
+    ),
+    "bhxh": (
+        AgencyKind.SOCIAL_INSURANCE,
+        "Bảo hiểm xã hội cơ sở {place}",
+        [
+            ("reception", "mot-cua", "Bộ phận một cửa BHXH tại trung tâm", UnitKind.RECEPTION),
+            ("specialist", "nghiep-vu", "Bộ phận nghiệp vụ BHXH", UnitKind.SPECIALIST),
+            ("leadership", "lanh-dao", "Lãnh đạo BHXH cơ sở", UnitKind.LEADERSHIP),
+        ],
+    ),
+}
 
 
 @dataclass
@@ -79,54 +100,24 @@ def demo_centre(
     centre = centre_open(commune=commune, saturday_reception=saturday)
     result.centres.append(f"{centre.code} {centre.name} ({centre.identifier})")
     place = centre.commune.name
-    ubnd = agency_ensure(
-        code=f"ubnd-{commune}",
-        name=f"Ủy ban nhân dân {place}",
-        kind=AgencyKind.PEOPLE_COMMITTEE,
-        province=DEMO_PROVINCE,
-        centres=[centre],
-    )
-    bhxh = agency_ensure(
-        code=f"bhxh-{commune}",
-        name=f"Bảo hiểm xã hội cơ sở {place}",
-        kind=AgencyKind.SOCIAL_INSURANCE,
-        province=DEMO_PROVINCE,
-        centres=[centre],
-    )
-    units = {
-        ("ubnd", "reception"): unit_ensure(
-            agency=ubnd,
-            code="mot-cua",
-            name="Bộ phận một cửa",
-            kind=UnitKind.RECEPTION,
-            centre=centre,
-        ),
-        ("ubnd", "specialist"): unit_ensure(
-            agency=ubnd,
-            code="tu-phap-ho-tich",
-            name="Bộ phận Tư pháp – Hộ tịch",
-            kind=UnitKind.SPECIALIST,
-        ),
-        ("ubnd", "leadership"): unit_ensure(
-            agency=ubnd, code="lanh-dao", name="Lãnh đạo UBND", kind=UnitKind.LEADERSHIP
-        ),
-        ("bhxh", "reception"): unit_ensure(
-            agency=bhxh,
-            code="mot-cua",
-            name="Bộ phận một cửa BHXH tại trung tâm",
-            kind=UnitKind.RECEPTION,
-            centre=centre,
-        ),
-        ("bhxh", "specialist"): unit_ensure(
-            agency=bhxh,
-            code="nghiep-vu",
-            name="Bộ phận nghiệp vụ BHXH",
-            kind=UnitKind.SPECIALIST,
-        ),
-        ("bhxh", "leadership"): unit_ensure(
-            agency=bhxh, code="lanh-dao", name="Lãnh đạo BHXH cơ sở", kind=UnitKind.LEADERSHIP
-        ),
-    }
+    units = {}
+    for key, (kind, name, unit_rows) in DEMO_AGENCIES.items():
+        agency = agency_ensure(
+            code=f"{key}-{commune}",
+            name=name.format(place=place),
+            kind=kind,
+            province=DEMO_PROVINCE,
+            centres=[centre],
+        )
+        for role, code, unit_name, unit_kind in unit_rows:
+            units[(key, role)] = unit_ensure(
+                agency=agency,
+                code=code,
+                name=unit_name,
+                kind=unit_kind,
+                # the desk sits at the centre; the other units at their agency
+                centre=centre if unit_kind == UnitKind.RECEPTION else None,
+            )
     people = [
         (f"{short}.motcua", Role.RECEIVER, "Lê Thị Mai", ("ubnd", "reception")),
         (f"{short}.bhxh.motcua", Role.RECEIVER, "Phạm Văn Hùng", ("bhxh", "reception")),
