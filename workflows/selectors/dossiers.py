@@ -488,7 +488,10 @@ def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
                     "kind": e.kind,
                     "at": local(e.at),
                     "actor": e.actor_name,
-                    "actor_display": _actor_display(e),
+                    # the officer's name; the row keeps the username it was signed with
+                    "actor_display": (
+                        _user(e.actor)["full_name"] if e.actor else e.actor_name or "Hệ thống"
+                    ),
                     "data": e.data,
                     "hash": e.hash,
                 }
@@ -497,16 +500,6 @@ def detail(dossier: Dossier, *, user, at: dt.datetime) -> dict[str, Any]:
         }
     )
     return body
-
-
-def _actor_display(event: DossierEvent) -> str:
-    """The officer's full name where there is one (the row keeps the username
-    it was signed with), "Hệ thống" for the engine's own steps."""
-    actor = event.actor
-    if actor is None:
-        return event.actor_name or "Hệ thống"
-    officer = getattr(actor, "officer", None)
-    return officer.full_name if officer is not None and officer.full_name else event.actor_name
 
 
 # ---------------------------------------------------------------------------
