@@ -238,8 +238,6 @@ def _shifted(column: str) -> str:
 
 def _clone(cursor, *, first: int, last: int, templates: list[int], strides: dict[str, int]):
     """Clones ``first``..``last`` of the template dossiers (ids ``templates``)."""
-    from procedures.models import ServiceCentre  # noqa: F401  (the app registry is ready)
-
     ks = f"generate_series({first}, {last}) AS g(k)"
     clock_cols = _columns(cursor, "workflows_clock")
     clock_times = ["started_at", "first_due_at", "appointment_due_at", "due_at", "ended_at"]
@@ -493,9 +491,7 @@ def run() -> dict:
             "clones": 0,
             "dossiers": len(codes),
             "returned": by_status["returned"],
-            "active": by_status["processing"]
-            if "processing" in by_status
-            else next(c for s, c in by_status.items() if s != "returned"),
+            "active": by_status["in_progress"],
         }
         users = {u.username: u for u in User.objects.filter(username__startswith=f"{SHORT}.")}
         scales = []
