@@ -272,7 +272,14 @@ def _clone(cursor, *, first: int, last: int, templates: list[int], strides: dict
         [templates],
     )
     dossier_cols = _columns(cursor, "workflows_dossier")
-    times = ["submitted_at", "received_at", "ended_at", "returned_at"]
+    times = [
+        "submitted_at",
+        "received_at",
+        "ended_at",
+        "returned_at",
+        "clock_due_at",
+        "clock_warn_at",
+    ]
     over = {c: _shifted(c) for c in times}
     serial = f"(g.k * {len(templates)} + array_position(%s::bigint[], t.id))"
     over |= {

@@ -61,6 +61,48 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(reason)
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After every test that passed and used the database: each dossier's copy
+    of its clock (``Dossier.mirror_clock``, which the inbox reads) matches its
+    clock and status as they are now, whatever path the test wrote them by."""
+    result = yield
+    uses_db = item.get_closest_marker("django_db") is not None or bool(
+        _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+    if uses_db:
+        # a Playwright test's own event loop runs in this thread; the check is plain sync code
+        saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        try:
+            _check_clock_mirrors()
+        finally:
+            if saved is None:
+                del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+    return result
+
+
+def _check_clock_mirrors() -> None:
+    from workflows.models import Dossier
+
+    fields = ("clock_due_at", "clock_warn_at", "clock_running")
+    wrong = []
+    for dossier in Dossier.objects.select_related("clock"):
+        stored = tuple(getattr(dossier, f) for f in fields)
+        dossier.mirror_clock()
+        if stored != tuple(getattr(dossier, f) for f in fields):
+            wrong.append(
+                f"{dossier.code}: stored {stored}, clock says "
+                f"{tuple(getattr(dossier, f) for f in fields)}"
+            )
+    assert not wrong, "dossier clock copies out of date:\n" + "\n".join(wrong)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from django.conf import settings
 

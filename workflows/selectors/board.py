@@ -15,7 +15,7 @@ from django.core import signing
 from config.clock import LOCAL_TZ
 from procedures.models import ServiceCentre
 from procedures.selectors import can_see_centre
-from workflows.models import ENDED_STATUSES, Dossier, Handover
+from workflows.models import Dossier, Handover
 from workflows.selectors.dossiers import local
 
 _SALT = "motcua.board"
@@ -61,15 +61,15 @@ def board_counts(*, centre: ServiceCentre, at: dt.datetime) -> dict[str, Any]:
     start = local_at.replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + dt.timedelta(days=1)
     dossiers = Dossier.objects.filter(centre=centre)
-    running = dossiers.filter(clock__state="running").exclude(status__in=ENDED_STATUSES)
+    running = dossiers.filter(clock_running=True)  # the dossier's copy of its clock
     return {
         "type": "board.counts",
         "centre": {"code": centre.code, "name": centre.name},
         "at": local(at),
         "received_today": dossiers.filter(received_at__gte=start, received_at__lt=end).count(),
-        "due_today": running.filter(clock__due_at__gte=start, clock__due_at__lt=end).count(),
-        "at_risk": running.filter(clock__warn_at__lte=at, clock__due_at__gt=at).count(),
-        "overdue": running.filter(clock__due_at__lte=at).count(),
+        "due_today": running.filter(clock_due_at__gte=start, clock_due_at__lt=end).count(),
+        "at_risk": running.filter(clock_warn_at__lte=at, clock_due_at__gt=at).count(),
+        "overdue": running.filter(clock_due_at__lte=at).count(),
         "in_queue": Handover.objects.filter(
             dossier__centre=centre, completed_at__isnull=True, to_officer__isnull=True
         )

@@ -107,11 +107,9 @@ def dossiers_list(
     if procedure:
         qs = qs.filter(procedure__code=procedure)
     if overdue is True:
-        qs = qs.filter(clock__state="running", clock__due_at__lt=at).exclude(
-            status__in=ENDED_STATUSES
-        )
+        qs = qs.filter(clock_running=True, clock_due_at__lt=at)
     elif overdue is False:
-        qs = qs.exclude(clock__state="running", clock__due_at__lt=at)
+        qs = qs.exclude(clock_running=True, clock_due_at__lt=at)
     if assigned_to_me:
         qs = qs.filter(
             current_handover__to_officer=user, current_handover__completed_at__isnull=True

@@ -19,7 +19,6 @@ from procedures.models import Role
 from procedures.selectors import officer_of
 from workflows.folding import fold
 from workflows.models import Dossier, DossierStatus
-from workflows.models.dossiers import ENDED_STATUSES
 from workflows.selectors.dossiers import LIST_RELATED, dossiers_visible_to, local
 
 TABS = {
@@ -67,8 +66,12 @@ class InboxPage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Tabs whose dossiers all have a running clock (so a due time): their pages
+#: are read from the partial "running" indexes.
+RUNNING_TABS = {"due_soon", "overdue"}
+
+
 def _tab_filter(qs: QuerySet[Dossier], tab: str, *, user, at: dt.datetime) -> QuerySet[Dossier]:
-    running = Q(clock__state="running") & ~Q(status__in=ENDED_STATUSES)
     if tab == "mine":
         return qs.filter(
             current_handover__to_officer=user, current_handover__completed_at__isnull=True
@@ -84,9 +87,9 @@ def _tab_filter(qs: QuerySet[Dossier], tab: str, *, user, at: dt.datetime) -> Qu
     if tab == "supplement":
         return qs.filter(status=DossierStatus.AWAITING_SUPPLEMENT)
     if tab == "due_soon":
-        return qs.filter(running, clock__warn_at__lte=at, clock__due_at__gt=at)
+        return qs.filter(clock_running=True, clock_warn_at__lte=at, clock_due_at__gt=at)
     if tab == "overdue":
-        return qs.filter(running, clock__due_at__lte=at)
+        return qs.filter(clock_running=True, clock_due_at__lte=at)
     if tab == "to_return":
         return qs.filter(status=DossierStatus.RESULT_READY)
     return qs
@@ -99,12 +102,15 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _cursor(dossier: Dossier) -> str:
-    due = dossier.clock.due_at if dossier.clock_id and dossier.clock else None
+    due = dossier.clock_due_at
     head = str(int(due.timestamp() * 1_000_000)) if due else "-"
     return f"{head}.{dossier.pk}"
 
 
-def _after(raw: str) -> Q:
+def _after(raw: str, *, nulls: bool = True) -> Q:
+    """The rows after the cursor in (due time, nulls last; id) order. The
+    ``>=`` bound lets PostgreSQL start the index range at the cursor; ``nulls``
+    is False where no row can lack a due time."""
     try:
         head, pk_text = raw.split(".", 1)
         pk = int(pk_text)
@@ -116,10 +122,9 @@ def _after(raw: str) -> Q:
             field="after",
         ) from None
     if due is None:
-        return Q(clock__due_at__isnull=True, pk__gt=pk)
-    return (
-        Q(clock__due_at__gt=due) | Q(clock__due_at=due, pk__gt=pk) | Q(clock__due_at__isnull=True)
-    )
+        return Q(clock_due_at__isnull=True, pk__gt=pk)
+    after = Q(clock_due_at__gte=due) & (Q(clock_due_at__gt=due) | Q(pk__gt=pk))
+    return after | Q(clock_due_at__isnull=True) if nulls else after
 
 
 def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
@@ -137,9 +142,9 @@ def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
     if filters.received_to:
         qs = qs.filter(received_at__lt=_day_start(filters.received_to + dt.timedelta(days=1)))
     if filters.due_from:
-        qs = qs.filter(clock__due_at__gte=_day_start(filters.due_from))
+        qs = qs.filter(clock_due_at__gte=_day_start(filters.due_from))
     if filters.due_to:
-        qs = qs.filter(clock__due_at__lt=_day_start(filters.due_to + dt.timedelta(days=1)))
+        qs = qs.filter(clock_due_at__lt=_day_start(filters.due_to + dt.timedelta(days=1)))
     q = (filters.q or "").strip()
     if q:
         digits = "".join(c for c in q if c.isdigit())
@@ -148,10 +153,10 @@ def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
             match |= Q(applicant_id_number=digits) | Q(applicant_phone=digits)
         qs = qs.filter(match)
     if filters.after:
-        qs = qs.filter(_after(filters.after))
+        qs = qs.filter(_after(filters.after, nulls=filters.tab not in RUNNING_TABS))
     limit = max(1, min(filters.limit or PAGE_SIZE, MAX_PAGE_SIZE))  # PAGE_SIZE read now
     rows = list(
-        qs.select_related(*LIST_RELATED).order_by(F("clock__due_at").asc(nulls_last=True), "pk")[
+        qs.select_related(*LIST_RELATED).order_by(F("clock_due_at").asc(nulls_last=True), "pk")[
             : limit + 1
         ]
     )

@@ -74,6 +74,7 @@ def save_dossier(dossier: Dossier) -> None:
     seldom touches; rewriting the whole row on every action cost more than
     the rest of the UPDATE.
     """
+    dossier.mirror_clock()
     loaded = getattr(dossier, "_as_loaded", None)
     if dossier.pk is None or loaded is None:
         dossier.save()

@@ -16,7 +16,14 @@ from django.db import transaction
 from config.errors import Conflict, ValidationFailed
 from procedures.models import ServiceCentre
 from workflows import ledger
-from workflows.models import Clock, ClockEvent, ClockEventKind, ClockKind, ClockState
+from workflows.models import (
+    Clock,
+    ClockEvent,
+    ClockEventKind,
+    ClockKind,
+    ClockState,
+    Dossier,
+)
 from workflows.selectors.calendar import centre_calendar
 from workflows.worktime import WorkingCalendar, WorktimeError, parse_duration
 
@@ -239,5 +246,9 @@ def clocks_recalculate(*, centres: list[ServiceCentre], reason: str, at: dt.date
             locked.events_count = seq
             _cache(locked, state, calendars[clock.centre_id])
             locked.save(update_fields=_CACHE_FIELDS)
+            if locked.kind == ClockKind.DOSSIER:  # the dossier's copy (Dossier.mirror_clock)
+                Dossier.objects.filter(clock_id=locked.pk).update(
+                    clock_due_at=locked.due_at, clock_warn_at=locked.warn_at
+                )
             moved += 1
     return moved
