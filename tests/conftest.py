@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from unittest import mock
 
 import pytest
 
@@ -75,31 +76,23 @@ def pytest_runtest_call(item: pytest.Item):
     )
     if uses_db:
         # a Playwright test's own event loop runs in this thread; the check is plain sync code
-        saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        try:
+        with mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}):
             _check_clock_mirrors()
-        finally:
-            if saved is None:
-                del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
     return result
 
 
 def _check_clock_mirrors() -> None:
     from workflows.models import Dossier
 
-    fields = ("clock_due_at", "clock_warn_at", "clock_running")
+    def copy(dossier):
+        return (dossier.clock_due_at, dossier.clock_warn_at, dossier.clock_running)
+
     wrong = []
     for dossier in Dossier.objects.select_related("clock"):
-        stored = tuple(getattr(dossier, f) for f in fields)
+        stored = copy(dossier)
         dossier.mirror_clock()
-        if stored != tuple(getattr(dossier, f) for f in fields):
-            wrong.append(
-                f"{dossier.code}: stored {stored}, clock says "
-                f"{tuple(getattr(dossier, f) for f in fields)}"
-            )
+        if stored != copy(dossier):
+            wrong.append(f"{dossier.code}: stored {stored}, clock says {copy(dossier)}")
     assert not wrong, "dossier clock copies out of date:\n" + "\n".join(wrong)
 
 

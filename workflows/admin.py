@@ -315,7 +315,7 @@ class DossierAdmin(admin.ModelAdmin):
     fields = DOSSIER_FIELDS
     readonly_fields = DOSSIER_FIELDS
 
-    @admin.display(description="Hạn hiện tại", ordering="clock__due_at")
+    @admin.display(description="Hạn hiện tại", ordering="clock_due_at")
     def due(self, obj):
         return _when(obj.clock.due_at) if obj.clock_id and obj.clock.due_at else "–"
 
