@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config.asgi_middleware import ClientAddressMiddleware, CookieOriginValidator  # noqa: E402
+from config.startup import freeze_startup_objects  # noqa: E402
 from notifications.middleware import TokenAuthMiddlewareStack  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 from workflows.routing import websocket_urlpatterns as workflow_routes  # noqa: E402
@@ -40,3 +41,4 @@ application = ClientAddressMiddleware(
     ),
     trusted_proxies=settings.TRUSTED_PROXIES,
 )
+freeze_startup_objects()
