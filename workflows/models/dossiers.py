@@ -153,6 +153,15 @@ class Dossier(models.Model):
     timeliness = models.CharField(
         _("kết quả đúng hạn"), max_length=10, choices=Timeliness.choices, blank=True
     )
+    #: Decision 766's reading of the end (``workflows.services.outcomes``),
+    #: written with ``ended_at``: the waiting for the citizen subtracted rather
+    #: than the clock restarted, and a second supplement request counted late.
+    verdict_766 = models.CharField(
+        _("đúng hạn (QĐ 766)"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    elapsed_766_seconds = models.PositiveIntegerField(
+        _("thời gian giải quyết (giây làm việc, QĐ 766)"), null=True, blank=True
+    )
     result = models.CharField(_("kết quả"), max_length=500, blank=True)
     return_method = models.CharField(
         _("hình thức trả"), max_length=20, choices=ReturnMethod.choices, blank=True

@@ -76,6 +76,10 @@ def save_dossier(dossier: Dossier) -> None:
     """
     dossier.mirror_clock()
     loaded = getattr(dossier, "_as_loaded", None)
+    if dossier.ended_at is not None and (loaded is None or loaded["ended_at"] is None):
+        from workflows.services.outcomes import record_outcome
+
+        record_outcome(dossier)
     if dossier.pk is None or loaded is None:
         dossier.save()
     else:
