@@ -56,6 +56,23 @@ class InboxFilters:
     due_to: dt.date | None = None
     after: str = ""
     limit: int | None = None
+    #: Drill-down from the managers' dashboard (``reports``): how a dossier
+    #: ended, in which days, and what it was at the end of a day.
+    outcome: str = ""
+    timeliness: str = ""
+    verdict_766: str = ""
+    ended_from: dt.date | None = None
+    ended_to: dt.date | None = None
+    open_on: dt.date | None = None
+    overdue_on: dt.date | None = None
+    within_on: dt.date | None = None
+    bucket: str = ""  # "later": running, not yet in its last working day
+    holder: str = ""  # username holding the current step
+    queue_unit: int | None = None  # unclaimed in this unit's queue
+    late_step_by: str = ""  # a step this username held ended (or is) late
+    late_from: dt.date | None = None  # with late_to: late dossiers of those days
+    late_to: dt.date | None = None
+    rating: str = ""
 
 
 @dataclass
@@ -95,6 +112,84 @@ def _tab_filter(qs: QuerySet[Dossier], tab: str, *, user, at: dt.datetime) -> Qu
     return qs
 
 
+#: ``outcome`` filter: how processing ended (Decision 766: NgayKetThucXuLy set).
+OUTCOMES = {
+    "resolved": (DossierStatus.RESULT_READY, DossierStatus.RETURNED),
+    "refused": (DossierStatus.REFUSED,),
+    "withdrawn": (DossierStatus.WITHDRAWN,),
+    "closed": (DossierStatus.CLOSED,),
+}
+
+
+def open_at(moment: dt.datetime) -> Q:
+    """Dossiers received before ``moment`` whose processing had not ended by then."""
+    return Q(received_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
+
+
+def day_end(day: dt.date, *, at: dt.datetime) -> dt.datetime:
+    """The end of a local day, or ``at`` if that is earlier (a day not over yet)."""
+    return min(_day_start(day + dt.timedelta(days=1)), at)
+
+
+def overdue_at(moment: dt.datetime) -> Q:
+    """Open at ``moment`` and past the due time then (the clock's final due
+    time; a paused clock has none that can pass)."""
+    return (
+        open_at(moment) & Q(clock_due_at__lte=moment) & ~Q(status=DossierStatus.AWAITING_SUPPLEMENT)
+    )
+
+
+def later_q(at: dt.datetime) -> Q:
+    """Running, and more than one working day from the due time."""
+    return Q(clock_running=True, clock_due_at__gt=at) & (
+        Q(clock_warn_at__isnull=True) | Q(clock_warn_at__gt=at)
+    )
+
+
+def holding_q() -> Q:
+    """The current step is held by an officer and not completed."""
+    return Q(
+        current_handover__completed_at__isnull=True, current_handover__to_officer__isnull=False
+    )
+
+
+def queued_q() -> Q:
+    """The current step waits in a unit's queue for someone to claim it."""
+    return Q(
+        current_handover__completed_at__isnull=True,
+        current_handover__to_officer__isnull=True,
+    ) & ~Q(current_handover__step_role="return")
+
+
+def late_step_q(username: str, *, at: dt.datetime) -> Q:
+    """A step the officer held overran its own budget: completed late, or
+    still open past its due time."""
+    from django.db.models import Exists, OuterRef
+
+    from workflows.models import Handover
+
+    late = Handover.objects.filter(dossier_id=OuterRef("pk"), to_officer__username=username).filter(
+        overran_q(at)
+    )
+    return Q(Exists(late))
+
+
+def overran_q(at: dt.datetime) -> Q:
+    """A step (handover row) that overran its own budget before the dossier's
+    processing ended: completed late, or still open past its due time."""
+    from django.db.models import F
+
+    before_end = Q(dossier__ended_at__isnull=True) | Q(handed_at__lt=F("dossier__ended_at"))
+    return before_end & (Q(verdict="late") | Q(completed_at__isnull=True, due_at__lt=at))
+
+
+def late_between(first: dt.date, last: dt.date, *, at: dt.datetime) -> Q:
+    """Late dossiers of the days ``first``–``last``: processing ended late in
+    them (Decree 118 verdict), or still open and overdue at the end of ``last``."""
+    end = day_end(last, at=at)
+    return Q(ended_at__gte=_day_start(first), ended_at__lt=end, timeliness="late") | overdue_at(end)
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     from config.clock import LOCAL_TZ
 
@@ -127,7 +222,30 @@ def _after(raw: str, *, nulls: bool = True) -> Q:
     return after | Q(clock_due_at__isnull=True) if nulls else after
 
 
+def inbox_count(*, user, at: dt.datetime, filters: InboxFilters) -> int:
+    """How many dossiers the tab and filters hold (all pages): the figure a
+    dashboard link promised."""
+    return _filtered(user=user, at=at, filters=filters).count()
+
+
 def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
+    qs = _filtered(user=user, at=at, filters=filters)
+    if filters.after:
+        qs = qs.filter(_after(filters.after, nulls=filters.tab not in RUNNING_TABS))
+    limit = max(1, min(filters.limit or PAGE_SIZE, MAX_PAGE_SIZE))  # PAGE_SIZE read now
+    rows = list(
+        qs.select_related(*LIST_RELATED).order_by(F("clock_due_at").asc(nulls_last=True), "pk")[
+            : limit + 1
+        ]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(
+        rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None, filters=filters
+    )
+
+
+def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossier]:
     if filters.tab not in TABS:
         raise ValidationFailed("Không có thẻ này.", code="invalid_tab", field="tab")
     qs = _tab_filter(dossiers_visible_to(user), filters.tab, user=user, at=at)
@@ -145,6 +263,49 @@ def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
         qs = qs.filter(clock_due_at__gte=_day_start(filters.due_from))
     if filters.due_to:
         qs = qs.filter(clock_due_at__lt=_day_start(filters.due_to + dt.timedelta(days=1)))
+    if filters.outcome:
+        if filters.outcome not in OUTCOMES:
+            raise ValidationFailed(
+                "Kết quả xử lý không hợp lệ.", code="invalid_outcome", field="outcome"
+            )
+        qs = qs.filter(status__in=OUTCOMES[filters.outcome])
+    if filters.timeliness:
+        qs = qs.filter(timeliness=filters.timeliness)
+    if filters.verdict_766:
+        qs = qs.filter(verdict_766=filters.verdict_766)
+    if filters.ended_from:
+        qs = qs.filter(ended_at__gte=_day_start(filters.ended_from))
+    if filters.ended_to:
+        qs = qs.filter(ended_at__lt=_day_start(filters.ended_to + dt.timedelta(days=1)))
+    if filters.open_on:
+        qs = qs.filter(open_at(day_end(filters.open_on, at=at)))
+    if filters.overdue_on:
+        qs = qs.filter(overdue_at(day_end(filters.overdue_on, at=at)))
+    if filters.within_on:
+        moment = day_end(filters.within_on, at=at)
+        qs = qs.filter(open_at(moment)).exclude(overdue_at(moment))
+    if filters.bucket:
+        if filters.bucket != "later":
+            raise ValidationFailed(
+                "Nhóm thời hạn không hợp lệ.", code="invalid_bucket", field="bucket"
+            )
+        qs = qs.filter(later_q(at))
+    if filters.holder:
+        qs = qs.filter(holding_q(), current_handover__to_officer__username=filters.holder)
+    if filters.queue_unit:
+        qs = qs.filter(queued_q(), current_handover__to_unit_id=filters.queue_unit)
+    if filters.late_step_by:
+        qs = qs.filter(late_step_q(filters.late_step_by, at=at))
+    if filters.late_from or filters.late_to:
+        if not (filters.late_from and filters.late_to) or filters.late_from > filters.late_to:
+            raise ValidationFailed(
+                "Cần cả hai ngày của khoảng trễ hạn, ngày đầu không sau ngày cuối.",
+                code="invalid_period",
+                field="late_from",
+            )
+        qs = qs.filter(late_between(filters.late_from, filters.late_to, at=at))
+    if filters.rating:
+        qs = qs.filter(rating__score=filters.rating)
     q = (filters.q or "").strip()
     if q:
         digits = "".join(c for c in q if c.isdigit())
@@ -152,19 +313,7 @@ def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
         if digits and len(digits) >= 9:
             match |= Q(applicant_id_number=digits) | Q(applicant_phone=digits)
         qs = qs.filter(match)
-    if filters.after:
-        qs = qs.filter(_after(filters.after, nulls=filters.tab not in RUNNING_TABS))
-    limit = max(1, min(filters.limit or PAGE_SIZE, MAX_PAGE_SIZE))  # PAGE_SIZE read now
-    rows = list(
-        qs.select_related(*LIST_RELATED).order_by(F("clock_due_at").asc(nulls_last=True), "pk")[
-            : limit + 1
-        ]
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return InboxPage(
-        rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None, filters=filters
-    )
+    return qs
 
 
 def time_left(dossier: Dossier, *, at: dt.datetime, calendars: dict) -> dict[str, Any]:

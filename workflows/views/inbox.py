@@ -15,9 +15,16 @@ from config.clock import now
 from config.errors import DomainError
 from procedures.models import Channel, Officer, Role
 from procedures.selectors import officer_of, scope_centre_ids
-from workflows.models import DossierStatus
+from workflows.models import DossierStatus, RatingScore, Timeliness
 from workflows.selectors.dossiers import summary
-from workflows.selectors.inbox import TABS, InboxFilters, default_tab, inbox_page, time_left
+from workflows.selectors.inbox import (
+    TABS,
+    InboxFilters,
+    default_tab,
+    inbox_count,
+    inbox_page,
+    time_left,
+)
 from workflows.services.actions import dossier_act
 
 
@@ -36,6 +43,44 @@ class InboxForm(forms.Form):
     due_from = forms.DateField(label="Hẹn trả từ", required=False)
     due_to = forms.DateField(label="đến", required=False)
     after = forms.CharField(required=False, max_length=40)
+    # drill-down from the managers' dashboard
+    outcome = forms.ChoiceField(
+        label="Kết quả xử lý",
+        required=False,
+        choices=[
+            ("", "Tất cả"),
+            ("resolved", "Đã giải quyết"),
+            ("refused", "Từ chối"),
+            ("withdrawn", "Rút hồ sơ"),
+            ("closed", "Dừng giải quyết"),
+        ],
+    )
+    timeliness = forms.ChoiceField(
+        label="Đúng hạn", required=False, choices=[("", "Tất cả"), *Timeliness.choices]
+    )
+    verdict_766 = forms.ChoiceField(
+        label="Đúng hạn (QĐ 766)", required=False, choices=[("", "Tất cả"), *Timeliness.choices]
+    )
+    ended_from = forms.DateField(label="Kết thúc xử lý từ", required=False)
+    ended_to = forms.DateField(label="đến", required=False)
+    open_on = forms.DateField(label="Đang giải quyết vào cuối ngày", required=False)
+    overdue_on = forms.DateField(label="Quá hạn vào cuối ngày", required=False)
+    within_on = forms.DateField(label="Trong hạn vào cuối ngày", required=False)
+    bucket = forms.ChoiceField(
+        label="Thời hạn",
+        required=False,
+        choices=[("", "Tất cả"), ("later", "Còn trên 1 ngày làm việc")],
+    )
+    holder = forms.CharField(label="Cán bộ đang giữ", required=False, max_length=150)
+    queue_unit = forms.IntegerField(
+        label="Chờ nhận tại đơn vị", required=False, min_value=1, max_value=2**31 - 1
+    )
+    late_from = forms.DateField(label="Trễ hạn từ ngày", required=False)
+    late_to = forms.DateField(label="đến ngày", required=False)
+    late_step_by = forms.CharField(label="Bước trễ hạn của cán bộ", required=False, max_length=150)
+    rating = forms.ChoiceField(
+        label="Đánh giá", required=False, choices=[("", "Tất cả"), *RatingScore.choices]
+    )
 
 
 def _unit_officers(user) -> list[Officer]:
@@ -87,8 +132,13 @@ def inbox(request):
         q["after"] = page.next_cursor
         q["tab"] = filters.tab
         next_query = q.urlencode()
+    drill = _drill(form, filters)
     centres = scope_centre_ids(request.user)
     context = {
+        "drill": drill,
+        "drill_count": inbox_count(user=request.user, at=at, filters=filters)
+        if drill or _filtered(filters)
+        else None,
         "form": form,
         "errors": errors,
         "tab": filters.tab,
@@ -100,6 +150,50 @@ def inbox(request):
         "centre_codes": sorted(centres) if centres is not None else [],
     }
     return render(request, "workflows/inbox.html", context, status=400 if errors else 200)
+
+
+DRILL = (
+    "outcome",
+    "timeliness",
+    "verdict_766",
+    "ended_from",
+    "ended_to",
+    "open_on",
+    "overdue_on",
+    "within_on",
+    "bucket",
+    "holder",
+    "queue_unit",
+    "late_step_by",
+    "late_from",
+    "late_to",
+    "rating",
+)
+
+
+def _drill(form, filters) -> list[dict]:
+    """The dashboard's drill-down filters in force: label, shown value, raw value."""
+    out = []
+    for name in DRILL:
+        value = getattr(filters, name)
+        if not value:
+            continue
+        field = form.fields[name]
+        shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+        if hasattr(value, "strftime"):
+            shown, raw = value.strftime("%d/%m/%Y"), value.isoformat()
+        else:
+            raw = value
+        out.append({"name": name, "label": field.label, "shown": shown, "raw": raw})
+    return out
+
+
+FILTERS = ("procedure", "status", "channel", "received_from", "received_to", "due_from", "due_to")
+
+
+def _filtered(filters) -> bool:
+    """A filter narrows the tab (not a search): the list then says how many it holds."""
+    return any(getattr(filters, name) for name in FILTERS)
 
 
 def _without(query, key: str) -> str:
