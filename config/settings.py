@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "procedures",
     "notifications",
     "workflows",
+    "reports",
 ]
 
 MIDDLEWARE = [

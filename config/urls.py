@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from reports.views import Indicators766View, dashboard_page, indicators_page
 from workflows.views import desk
 from workflows.views.inbox import inbox, inbox_bulk
 from workflows.views.staff import home
@@ -37,6 +38,9 @@ urlpatterns = [
     path("desk/online/", desk.online, name="desk-online"),
     path("desk/return/", desk.hand_back, name="desk-return"),
     path("desk/act/<str:action>/", desk.desk_act, name="desk-act"),
+    path("dashboard/", dashboard_page, name="dashboard"),
+    path("dashboard/766/", indicators_page, name="indicators-766"),
+    path("api/v1/indicators/766/", Indicators766View.as_view(), name="indicators-766-api"),
     path("inbox/", inbox, name="inbox"),
     path("inbox/bulk/", inbox_bulk, name="inbox-bulk"),
     path("notifications/", include("notifications.page_urls")),

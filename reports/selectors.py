@@ -1,0 +1,503 @@
+"""The managers' figures: the "five clears" dashboard.
+
+Every figure is a count (or a time) over the dossiers the manager may see
+(``dossiers_visible_to``, the inbox's own rule), and comes with the inbox
+query that lists exactly those dossiers: the predicates are the inbox's
+(``workflows.selectors.inbox``), so the list's count is the figure.
+
+Periods are whole local days; a period that has not ended yet ends now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet
+
+from config.clock import LOCAL_TZ
+from config.errors import NotFound, PermissionDenied
+from procedures.models import Officer, Role, ServiceCentre, Unit
+from procedures.selectors import officer_of, scope_centre_ids, sees_everything, units_visible_to
+from reports.periods import Period
+from workflows.models import Dossier, DossierStatus, Handover, RatingScore
+from workflows.selectors.dossiers import dossiers_visible_to, local
+from workflows.selectors.inbox import (
+    OUTCOMES,
+    holding_q,
+    late_between,
+    later_q,
+    open_at,
+    overdue_at,
+    overran_q,
+    queued_q,
+)
+
+#: Roles that see a scope's figures (others see their own, on /dashboard/officers/).
+DASHBOARD_ROLES = {Role.MANAGER, Role.APPROVER, Role.ADMINISTRATOR}
+CHANNELS = [("in_person", 1), ("online", 2), ("postal", 3)]  # KenhThucHien
+
+
+# ---------------------------------------------------------------------------
+# Scope
+# ---------------------------------------------------------------------------
+
+
+class Scope:
+    """What a manager may see: dossiers, units and officers; optionally
+    narrowed to one centre of their scope."""
+
+    def __init__(self, user, *, centre_code: str = "") -> None:
+        self.user = user
+        officer = officer_of(user)
+        if not sees_everything(user) and (officer is None or officer.role not in DASHBOARD_ROLES):
+            raise PermissionDenied(
+                "Bảng điều hành dành cho lãnh đạo và người quản lý; "
+                "số liệu của chính anh/chị có ở trang «Trách nhiệm của cán bộ».",
+                code="dashboard_forbidden",
+            )
+        self.officer = officer
+        self.centre: ServiceCentre | None = None
+        dossiers = dossiers_visible_to(user)
+        if centre_code:
+            ids = scope_centre_ids(user)
+            centre = ServiceCentre.objects.filter(code=centre_code[:5]).first()
+            if centre is None or (ids is not None and centre.pk not in ids):
+                raise NotFound(f"Không có trung tâm mã {centre_code[:20]}.", code="unknown_centre")
+            self.centre = centre
+            dossiers = dossiers.filter(centre=centre)
+        self.dossiers: QuerySet[Dossier] = dossiers
+
+    def units(self) -> QuerySet[Unit]:
+        if self.officer is not None and self.officer.role == Role.APPROVER:
+            units = Unit.objects.filter(agency_id=self.officer.unit.agency_id)
+        else:
+            units = units_visible_to(self.user)
+        if self.centre is not None:
+            units = units.filter(Q(centre=self.centre) | Q(agency__centres=self.centre)).distinct()
+        return units
+
+    def officers(self) -> QuerySet[Officer]:
+        return (
+            Officer.objects.filter(unit__in=self.units(), user__is_active=True)
+            .exclude(role__in=[Role.MANAGER, Role.ADMINISTRATOR])
+            .select_related("user", "unit")
+            .order_by("unit__name", "full_name")
+        )
+
+    def query(self) -> dict[str, str]:
+        return {"centre": self.centre.code} if self.centre is not None else {}
+
+
+def _link(**params: Any) -> dict[str, str]:
+    out = {"tab": "all"}
+    for key, value in params.items():
+        if value not in (None, ""):
+            out[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return out
+
+
+def _figure(value, link: dict | None) -> dict[str, Any]:
+    return {"value": value, "link": link}
+
+
+# ---------------------------------------------------------------------------
+# Rõ kết quả: received, resolved, in progress over the period
+# ---------------------------------------------------------------------------
+
+
+def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+    start, end = period.start_at(), period.end_at(at)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    before = period.start - dt.timedelta(days=1)
+    received = Q(received_at__gte=start, received_at__lt=end)
+    ended = Q(ended_at__gte=start, ended_at__lt=end)
+    resolved = ended & Q(status__in=OUTCOMES["resolved"])
+    counts = {
+        "carried_over": Count("pk", filter=open_at(start)),
+        "received": Count("pk", filter=received),
+        "resolved": Count("pk", filter=resolved),
+        "in_progress": Count("pk", filter=open_at(end)),
+        "overdue": Count("pk", filter=overdue_at(end)),
+    }
+    for channel, _ in CHANNELS:
+        counts[f"received_{channel}"] = Count("pk", filter=received & Q(channel=channel))
+    for verdict in ("early", "on_time", "late"):
+        counts[f"resolved_{verdict}"] = Count("pk", filter=resolved & Q(timeliness=verdict))
+    for outcome in ("refused", "withdrawn", "closed"):
+        counts[outcome] = Count("pk", filter=ended & Q(status__in=OUTCOMES[outcome]))
+    n = scope.dossiers.aggregate(**counts)
+    base = scope.query()
+    ended_range = {"ended_from": period.start, "ended_to": last_day}
+    figures = {
+        "carried_over": _figure(n["carried_over"], _link(open_on=before, **base)),
+        "received": _figure(
+            n["received"], _link(received_from=period.start, received_to=last_day, **base)
+        ),
+        "resolved": _figure(n["resolved"], _link(outcome="resolved", **ended_range, **base)),
+        "in_progress": _figure(n["in_progress"], _link(open_on=last_day, **base)),
+        "in_progress_overdue": _figure(n["overdue"], _link(overdue_on=last_day, **base)),
+        "in_progress_within": _figure(
+            n["in_progress"] - n["overdue"], _link(within_on=last_day, **base)
+        ),
+    }
+    for channel, _ in CHANNELS:
+        figures[f"received_{channel}"] = _figure(
+            n[f"received_{channel}"],
+            _link(received_from=period.start, received_to=last_day, channel=channel, **base),
+        )
+    for verdict in ("early", "on_time", "late"):
+        figures[f"resolved_{verdict}"] = _figure(
+            n[f"resolved_{verdict}"],
+            _link(outcome="resolved", timeliness=verdict, **ended_range, **base),
+        )
+    for outcome in ("refused", "withdrawn", "closed"):
+        figures[outcome] = _figure(n[outcome], _link(outcome=outcome, **ended_range, **base))
+    return figures
+
+
+def percentile_nearest_rank(values: list[float], p: float) -> float | None:
+    """The smallest value with at least ``p`` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def _day_seconds(centre_ids) -> dict[int, int]:
+    from workflows.selectors.calendar import centre_calendar
+
+    return {
+        c.pk: centre_calendar(c).day_seconds
+        for c in ServiceCentre.objects.filter(pk__in=centre_ids)
+    }
+
+
+def by_procedure(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
+    """Per procedure, the dossiers resolved in the period: how many, on time
+    or not, and their processing time in working days (Decision 766: the
+    waiting for the citizen subtracted): the mean and the 90th percentile
+    (nearest rank), "the usual time"."""
+    start, end = period.start_at(), period.end_at(at)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    rows = scope.dossiers.filter(
+        ended_at__gte=start, ended_at__lt=end, status__in=OUTCOMES["resolved"]
+    ).values_list(
+        "procedure_id",
+        "procedure__code",
+        "procedure__name",
+        "centre_id",
+        "elapsed_766_seconds",
+        "timeliness",
+    )
+    rows = list(rows)
+    day_seconds = _day_seconds({r[3] for r in rows})
+    groups: dict[int, dict[str, Any]] = {}
+    for proc_id, code, name, centre_id, elapsed, verdict in rows:
+        g = groups.setdefault(
+            proc_id, {"code": code, "name": name, "days": [], "late": 0, "count": 0}
+        )
+        g["count"] += 1
+        g["late"] += verdict == "late"
+        if elapsed is not None:
+            g["days"].append(elapsed / day_seconds[centre_id])
+    out = []
+    for g in sorted(groups.values(), key=lambda g: (-g["count"], g["code"])):
+        days = g.pop("days")
+        g["average_days"] = round(sum(days) / len(days), 2) if days else None
+        g["p90_days"] = round(percentile_nearest_rank(days, 0.9), 2) if days else None
+        g["link"] = _link(
+            outcome="resolved",
+            procedure=g["code"],
+            ended_from=period.start,
+            ended_to=last_day,
+            **scope.query(),
+        )
+        g["late_link"] = {**g["link"], "timeliness": "late"}
+        out.append(g)
+    return out
+
+
+def satisfaction(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+    """Ratings of the dossiers whose processing ended in the period."""
+    start, end = period.start_at(), period.end_at(at)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    rated = dict(
+        scope.dossiers.filter(ended_at__gte=start, ended_at__lt=end, rating__isnull=False)
+        .values_list("rating__score")
+        .annotate(n=Count("pk"))
+        .values_list("rating__score", "n")
+    )
+    out = {}
+    for score, label in RatingScore.choices:
+        out[score] = {
+            "label": str(label),
+            **_figure(
+                rated.get(score, 0),
+                _link(rating=score, ended_from=period.start, ended_to=last_day, **scope.query()),
+            ),
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Rõ thời gian: open dossiers by time left, now
+# ---------------------------------------------------------------------------
+
+
+def time_left_buckets(scope: Scope, *, at: dt.datetime) -> dict[str, Any]:
+    today = at.astimezone(LOCAL_TZ).date()
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    running = Q(clock_running=True)
+    due_soon = running & Q(clock_warn_at__lte=at, clock_due_at__gt=at)
+    n = scope.dossiers.aggregate(
+        overdue=Count("pk", filter=running & Q(clock_due_at__lte=at)),
+        due_today=Count("pk", filter=due_soon & Q(clock_due_at__lt=tomorrow)),
+        within_day=Count("pk", filter=due_soon & Q(clock_due_at__gte=tomorrow)),
+        later=Count("pk", filter=later_q(at)),
+        paused=Count("pk", filter=Q(status=DossierStatus.AWAITING_SUPPLEMENT)),
+    )
+    base = scope.query()
+    return {
+        "overdue": _figure(n["overdue"], {"tab": "overdue", **base}),
+        "due_today": _figure(
+            n["due_today"], {"tab": "due_soon", "due_to": today.isoformat(), **base}
+        ),
+        "within_day": _figure(
+            n["within_day"],
+            {"tab": "due_soon", "due_from": (today + dt.timedelta(days=1)).isoformat(), **base},
+        ),
+        "later": _figure(n["later"], {"tab": "all", "bucket": "later", **base}),
+        "paused": _figure(n["paused"], {"tab": "supplement", **base}),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Rõ người / rõ việc: who holds what now
+# ---------------------------------------------------------------------------
+
+
+def holders(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
+    held = {
+        row["current_handover__to_officer"]: row
+        for row in scope.dossiers.filter(holding_q())
+        .values("current_handover__to_officer")
+        .annotate(
+            held=Count("pk"),
+            at_risk=Count(
+                "pk", filter=Q(clock_running=True, clock_warn_at__lte=at, clock_due_at__gt=at)
+            ),
+            overdue=Count("pk", filter=Q(clock_running=True, clock_due_at__lte=at)),
+        )
+    }
+    out = []
+    base = scope.query()
+    for officer in scope.officers():
+        row = held.get(officer.user_id, {})
+        username = officer.user.username
+        out.append(
+            {
+                "name": officer.full_name,
+                "username": username,
+                "role": officer.get_role_display(),
+                "unit": officer.unit.name if officer.unit_id else "",
+                "held": _figure(row.get("held", 0), {"tab": "all", "holder": username, **base}),
+                "at_risk": _figure(
+                    row.get("at_risk", 0), {"tab": "due_soon", "holder": username, **base}
+                ),
+                "overdue": _figure(
+                    row.get("overdue", 0), {"tab": "overdue", "holder": username, **base}
+                ),
+            }
+        )
+    return out
+
+
+def queues(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
+    waiting = {
+        row["current_handover__to_unit"]: row
+        for row in scope.dossiers.filter(queued_q())
+        .values("current_handover__to_unit")
+        .annotate(n=Count("pk"), oldest=Min("current_handover__handed_at"))
+    }
+    out = []
+    for unit in scope.units().order_by("name"):
+        row = waiting.get(unit.pk, {})
+        oldest = row.get("oldest")
+        out.append(
+            {
+                "unit": unit.name,
+                "waiting": _figure(
+                    row.get("n", 0), {"tab": "all", "queue_unit": str(unit.pk), **scope.query()}
+                ),
+                "oldest": local(oldest),
+                "oldest_hours": round((at - oldest).total_seconds() / 3600, 1) if oldest else None,
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Rõ trách nhiệm: which steps made a late dossier late, and who held them
+# ---------------------------------------------------------------------------
+
+
+def responsibility(
+    scope: Scope, period: Period, *, at: dt.datetime, limit: int = 100
+) -> dict[str, Any]:
+    """Late dossiers of the period (processing ended late in it, or open and
+    overdue at its end) with the steps that overran their own budget before
+    processing ended, from the control sheet: a completed step judged late,
+    or an open one past its due time; and, per officer, the late dossiers
+    with such a step of theirs."""
+    end = period.end_at(at)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    late = scope.dossiers.filter(late_between(period.start, last_day, at=at))
+    total = late.count()
+    dossiers = list(
+        late.select_related("procedure").order_by("-ended_at", "clock_due_at", "pk")[:limit]
+    )
+    steps = defaultdict(list)
+    by_officer: dict[str, dict[str, Any]] = {}
+    for h in (
+        Handover.objects.filter(dossier__in=late)
+        .filter(overran_q(end))
+        .select_related("to_unit", "to_officer__officer")
+        .order_by("dossier_id", "seq")
+    ):
+        who = h.to_officer
+        name = getattr(getattr(who, "officer", None), "full_name", "") or (
+            who.get_username() if who else ""
+        )
+        steps[h.dossier_id].append(
+            {
+                "step": h.step_name,
+                "unit": h.to_unit.name,
+                "officer": name or "(chưa có người nhận)",
+                "budget_hours": float(h.budget_hours),
+                "due_at": local(h.due_at),
+                "completed_at": local(h.completed_at),
+                "open": h.completed_at is None,
+            }
+        )
+        if who is not None:
+            entry = by_officer.setdefault(
+                who.get_username(),
+                {"name": name, "username": who.get_username(), "steps": 0, "dossiers": set()},
+            )
+            entry["steps"] += 1
+            entry["dossiers"].add(h.dossier_id)
+    base = scope.query()
+    late_link = _link(late_from=period.start, late_to=last_day, **base)
+    for entry in by_officer.values():
+        entry["dossiers"] = len(entry["dossiers"])
+        entry["link"] = {**late_link, "late_step_by": entry["username"]}
+    rows = [
+        {
+            "code": d.code,
+            "procedure": d.procedure.name,
+            "status": d.get_status_display(),
+            "due_at": local(d.clock_due_at),
+            "ended_at": local(d.ended_at),
+            "steps": steps.get(d.pk, []),
+        }
+        for d in dossiers
+    ]
+    return {
+        "total": _figure(total, late_link),
+        "shown": len(rows),
+        "dossiers": rows,
+        "by_officer": sorted(by_officer.values(), key=lambda e: (-e["dossiers"], e["name"])),
+        "resolved_late_link": _link(
+            outcome="resolved",
+            timeliness="late",
+            ended_from=period.start,
+            ended_to=last_day,
+            **base,
+        ),
+        "overdue_link": _link(overdue_on=last_day, **base),
+    }
+
+
+def trend(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
+    """Received and resolved per local day of the period (up to today)."""
+    from django.db.models.functions import TruncDate
+
+    start, end = period.start_at(), period.end_at(at)
+    received = dict(
+        scope.dossiers.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(day=TruncDate("received_at", tzinfo=LOCAL_TZ))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    resolved = dict(
+        scope.dossiers.filter(
+            ended_at__gte=start, ended_at__lt=end, status__in=OUTCOMES["resolved"]
+        )
+        .annotate(day=TruncDate("ended_at", tzinfo=LOCAL_TZ))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    return [
+        {"day": day, "received": received.get(day, 0), "resolved": resolved.get(day, 0)}
+        for day in period.days()
+        if day <= last_day
+    ]
+
+
+def unit_steps(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
+    """Per unit, the steps completed in the period, judged against each
+    step's own budget (the control sheet's early / on time / late)."""
+    start, end = period.start_at(), period.end_at(at)
+    rows = (
+        Handover.objects.filter(
+            dossier__in=scope.dossiers, completed_at__gte=start, completed_at__lt=end
+        )
+        .exclude(verdict="")
+        .values("to_unit_id", "to_unit__name")
+        .annotate(
+            steps=Count("pk"),
+            early=Count("pk", filter=Q(verdict="early")),
+            on_time=Count("pk", filter=Q(verdict="on_time")),
+            late=Count("pk", filter=Q(verdict="late")),
+        )
+        .order_by("to_unit__name")
+    )
+    out = []
+    for r in rows:
+        rate = round(100 * (r["early"] + r["on_time"]) / r["steps"], 1) if r["steps"] else None
+        out.append(
+            {
+                "unit": r["to_unit__name"],
+                **{k: r[k] for k in ("steps", "early", "on_time", "late")},
+                "rate": rate,
+            }
+        )
+    return out
+
+
+def dashboard(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "at": local(at),
+        "period": {
+            "kind": period.kind,
+            "from": period.start,
+            "to": period.end,
+            "label": period.label,
+        },
+        "centre": scope.centre.code if scope.centre else None,
+        "results": results(scope, period, at=at),
+        "procedures": by_procedure(scope, period, at=at),
+        "satisfaction": satisfaction(scope, period, at=at),
+        "time_left": time_left_buckets(scope, at=at),
+        "holders": holders(scope, at=at),
+        "queues": queues(scope, at=at),
+        "responsibility": responsibility(scope, period, at=at),
+        "trend": trend(scope, period, at=at),
+        "unit_steps": unit_steps(scope, period, at=at),
+    }

@@ -1,0 +1,116 @@
+"""The managers' pages: ``/dashboard/`` (the five clears) and
+``/dashboard/766/`` (Decision 766 indicators), and the indicators' API.
+The figures come from ``reports.selectors`` and ``reports.indicators``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.clock import now
+from config.errors import DomainError, NotFound, PermissionDenied
+from procedures.api import ProblemSerializer
+from procedures.selectors import centres_visible_to
+from reports.indicators import indicators_766
+from reports.periods import KINDS, Period, parse_period
+from reports.selectors import Scope, dashboard
+
+
+def _period(params, at) -> Period:
+    return parse_period(
+        params.get("period") or None,
+        at=at,
+        start=params.get("from", "")[:20],
+        end=params.get("to", "")[:20],
+        quarter=params.get("quarter", "")[:2],
+    )
+
+
+def _scope_and_period(request, at):
+    try:
+        scope = Scope(request.user, centre_code=request.GET.get("centre", "")[:20])
+    except NotFound:
+        raise Http404("Không có trung tâm này.") from None
+    error = None
+    try:
+        period = _period(request.GET, at)
+    except DomainError as e:
+        error = e
+        period = parse_period("month", at=at)
+    return scope, period, error
+
+
+def _page(request, template: str, build) -> object:
+    at = now()
+    try:
+        scope, period, error = _scope_and_period(request, at)
+    except PermissionDenied as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    context = {
+        **build(scope, period, at),
+        "scope": scope,
+        "period": period,
+        "kinds": KINDS,
+        "error": error,
+        "centres": list(centres_visible_to(request.user).order_by("code")[:200]),
+        "query": period.query() | scope.query(),
+    }
+    return render(request, template, context, status=400 if error else 200)
+
+
+@login_required
+def dashboard_page(request):
+    return _page(
+        request,
+        "reports/dashboard.html",
+        lambda scope, period, at: {"d": dashboard(scope, period, at=at)},
+    )
+
+
+@login_required
+def indicators_page(request):
+    return _page(
+        request,
+        "reports/indicators_766.html",
+        lambda scope, period, at: {"r": indicators_766(scope, period, at=at)},
+    )
+
+
+class Indicators766View(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Chỉ số theo Quyết định 766/QĐ-TTg",
+        description=(
+            "Các chỉ số của phạm vi (một trung tâm, hoặc mọi trung tâm trong phạm vi của người "
+            "dùng) trong kỳ from–to (ngày, YYYY-MM-DD): công thức, số liệu đầu vào, điểm và cách "
+            "chấm. Phần chưa được văn bản quy định là cấu hình (configured)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "scope", str, required=False, description="Mã trung tâm; bỏ trống = cả phạm vi"
+            ),
+            OpenApiParameter("from", str, required=False, description="Ngày bắt đầu"),
+            OpenApiParameter("to", str, required=False, description="Ngày kết thúc"),
+            OpenApiParameter("period", str, required=False, enum=list(KINDS)),
+        ],
+        responses={
+            200: dict,
+            400: ProblemSerializer,
+            403: ProblemSerializer,
+            404: ProblemSerializer,
+        },
+        tags=["reports"],
+    )
+    def get(self, request):
+        at = now()
+        params = request.query_params
+        scope = Scope(request.user, centre_code=params.get("scope", "")[:20])
+        period = _period(params, at)
+        result = indicators_766(scope, period, at=at)
+        return Response(result)

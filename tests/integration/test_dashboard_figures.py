@@ -1,0 +1,388 @@
+"""The managers' figures against a hand-computed scenario (issue 10).
+
+Ten social-insurance dossiers (1.001667: 7 working days; office hours
+07:30–11:30, 13:30–17:30) at Hạc Thành, driven through the real API in time
+order; the period is 1–11 December 2026 and the figures are read on Friday
+18 December 10:00.
+
+=====  =========================================  ===========================
+ name   what happens                                expected
+=====  =========================================  ===========================
+ A      received Mon 30/11 08:00, result 1/12       carried over; resolved
+        10:00, returned 2/12, rated dissatisfied    early (766 early)
+ B      received 1/12 08:00 (due 10/12 08:00),      resolved late; the
+        handler holds it until 10/12 09:00,          handler's step overran
+        result 10/12 10:00
+ C      postal, received 2/12 08:00; supplement     resolved early both ways:
+        after appraisal 3/12 08:00 → 8/12 08:00     766 subtracts the 3 days
+        (3 working days); result 11/12 10:00        of waiting (due 16/12)
+ D      incomplete at the desk 2/12 08:00,          two supplement requests →
+        completed 09:00; a second request after      766 late; Decree 118
+        appraisal 10:00 → 11:00; result 4/12 10:00   early
+ E      received 3/12 08:00, withdrawn 4/12         withdrawn (766 early)
+ F      received 3/12 09:00, refused 10:00          refused (766 early)
+ G      received 1/12 09:00 (due 10/12 09:00),      in progress, overdue at
+        handler holds it                             the period's end
+ H      received 11/12 08:00                        in progress within
+ I      received 14/12 08:00                        outside the period
+ J      received 2/12 10:00 (due 11/12 10:00),      resolved late (the new
+        new appointment 15/12 asked 9/12, result     appointment does not make
+        11/12 15:00                                  it on time)
+=====  =========================================  ===========================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from tests.integration.conftest import BHXH, ICT, receipt_body
+
+pytestmark = pytest.mark.django_db
+
+MANAGER = BHXH["manager"]
+AT = dt.datetime(2026, 12, 18, 10, 0, tzinfo=ICT)
+PERIOD = {"period": "range", "from": "2026-12-01", "to": "2026-12-11"}
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 12) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=ICT)
+
+
+def act(client, code, action, body=None):
+    r = client.post(f"/api/v1/dossiers/{code}/{action}/", body or {}, format="json")
+    assert r.status_code == 200, (action, r.json())
+    return r.json()
+
+
+@pytest.fixture
+def scenario(demo, clock, api):
+    desk, handler, leader = api(BHXH["desk"]), api(BHXH["handler"]), api(BHXH["leader"])
+    codes, pins = {}, {}
+
+    def receive(name, when, **body):
+        clock.set(when)
+        r = desk.post("/api/v1/dossiers/", receipt_body(**body), format="json")
+        assert r.status_code == 201, r.json()
+        codes[name], pins[name] = r.json()["code"], r.json()["tracking_pin"]
+
+    def finish(name, when, handler_done=None):
+        clock.set(handler_done or when)
+        act(handler, codes[name], "advance")
+        clock.set(when)
+        act(leader, codes[name], "claim")
+        act(leader, codes[name], "advance")
+
+    receive("A", at(30, 8, month=11))
+    receive("B", at(1, 8))
+    act(handler, codes["B"], "claim")
+    receive("G", at(1, 9))
+    act(handler, codes["G"], "claim")
+    clock.set(at(1, 9, 30))
+    act(handler, codes["A"], "claim")
+    finish("A", at(1, 10), handler_done=at(1, 9, 30))
+    receive("C", at(2, 8), channel="postal")
+    act(desk, codes["C"], "accept")  # a postal dossier is accepted at the desk
+    receive("D", at(2, 8, 5), complete=False, missing_items=["Giấy ra viện"])
+    clock.set(at(2, 9))
+    act(desk, codes["D"], "supplement", {"note": "Đã nộp"})
+    clock.set(at(2, 9, 30))
+    act(handler, codes["C"], "claim")
+    act(handler, codes["D"], "claim")
+    receive("J", at(2, 10))
+    act(handler, codes["D"], "request-supplement", {"reason": "Thiếu", "items": ["Sổ BHXH"]})
+    clock.set(at(2, 10, 30))
+    act(handler, codes["J"], "claim")
+    clock.set(at(2, 11))
+    act(desk, codes["D"], "supplement", {"note": "Đã nộp"})
+    clock.set(at(2, 14))
+    act(desk, codes["A"], "return", {"method": "counter"})
+    r = api().post(
+        f"/api/v1/track/{codes['A']}/rating/?pin={pins['A']}",
+        {"score": "dissatisfied", "comment": "Chờ lâu"},
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    clock.set(at(3, 8))
+    act(handler, codes["C"], "request-supplement", {"reason": "Thiếu", "items": ["Giấy ra viện"]})
+    receive("E", at(3, 8, 5))
+    receive("F", at(3, 9))
+    clock.set(at(3, 10))
+    act(handler, codes["F"], "claim")
+    act(handler, codes["F"], "refuse", {"reason": "Không đủ điều kiện"})
+    clock.set(at(4, 8))
+    act(desk, codes["E"], "withdraw", {"reason": "Không còn nhu cầu"})
+    finish("D", at(4, 10))
+    clock.set(at(8, 8))
+    act(desk, codes["C"], "supplement", {"note": "Đã nộp"})
+    clock.set(at(9, 8))
+    act(
+        leader,
+        codes["J"],
+        "extend",
+        {"reason": "Chờ xác minh", "new_due_at": "2026-12-15T17:30:00+07:00"},
+    )
+    finish("B", at(10, 10), handler_done=at(10, 9))
+    receive("H", at(11, 8))
+    finish("C", at(11, 10))
+    finish("J", at(11, 15), handler_done=at(11, 14))
+    receive("I", at(14, 8))
+    clock.set(AT)
+    return codes
+
+
+def _manager():
+    from django.contrib.auth.models import User
+
+    c = Client()
+    c.force_login(User.objects.get(username=MANAGER))
+    return c
+
+
+def _figures(user=MANAGER, **query):
+    from django.contrib.auth.models import User
+
+    from reports.periods import parse_period
+    from reports.selectors import Scope, dashboard
+
+    scope = Scope(User.objects.get(username=user), centre_code=query.get("centre", ""))
+    period = parse_period("range", at=AT, start=PERIOD["from"], end=PERIOD["to"])
+    return dashboard(scope, period, at=AT)
+
+
+def _listed(client, link) -> set[str]:
+    """Every code the inbox lists for a figure's link (following the pages)."""
+    codes, query = set(), dict(link)
+    while True:
+        r = client.get("/inbox/?" + urlencode(query))
+        assert r.status_code == 200, r.content[:500]
+        page = [row["code"] for row in r.context["rows"]]
+        codes |= set(page)
+        nxt = r.context["next_query"]
+        if not nxt:
+            return codes
+        query = dict(pair.split("=", 1) for pair in nxt.split("&"))
+
+
+def test_results_match_the_hand_computed_figures(scenario):
+    d = _figures()
+    r = {k: v["value"] for k, v in d["results"].items()}
+    assert r == {
+        "carried_over": 1,  # A
+        "received": 8,  # B C D E F G H J
+        "received_in_person": 7,
+        "received_online": 0,
+        "received_postal": 1,  # C
+        "resolved": 5,  # A B C D J
+        "resolved_early": 3,  # A C D (Decree 118 verdict)
+        "resolved_on_time": 0,
+        "resolved_late": 2,  # B J
+        "refused": 1,  # F
+        "withdrawn": 1,  # E
+        "closed": 0,
+        "in_progress": 2,  # G H
+        "in_progress_overdue": 1,  # G
+        "in_progress_within": 1,  # H
+    }
+    # what was open plus what came in = what ended plus what is still open
+    ended = r["resolved"] + r["refused"] + r["withdrawn"] + r["closed"]
+    assert r["carried_over"] + r["received"] == ended + r["in_progress"]
+
+
+def test_every_figure_lists_exactly_its_dossiers(scenario):
+    codes = {v: k for k, v in scenario.items()}
+    d = _figures()
+    client = _manager()
+    expected = {
+        "carried_over": "A",
+        "received": "BCDEFGHJ",
+        "received_postal": "C",
+        "resolved": "ABCDJ",
+        "resolved_early": "ACD",
+        "resolved_late": "BJ",
+        "refused": "F",
+        "withdrawn": "E",
+        "in_progress": "GH",
+        "in_progress_overdue": "G",
+        "in_progress_within": "H",
+    }
+    for key, names in expected.items():
+        figure = d["results"][key]
+        listed = {codes[c] for c in _listed(client, figure["link"])}
+        assert listed == set(names), key
+        assert figure["value"] == len(names)
+    # the inbox says how many the list holds
+    r = client.get("/inbox/?" + urlencode(d["results"]["received"]["link"]))
+    assert r.context["drill_count"] == 8
+    assert 'id="drill-count">8<' in r.content.decode()
+
+
+def test_time_left_people_and_queues_now(scenario):
+    codes = {v: k for k, v in scenario.items()}
+    d = _figures()
+    t = {k: v["value"] for k, v in d["time_left"].items()}
+    # G overdue; H due Tue 22/12 and I Wed 23/12: more than a working day away
+    assert t == {"overdue": 1, "due_today": 0, "within_day": 0, "later": 2, "paused": 0}
+    client = _manager()
+    assert {codes[c] for c in _listed(client, d["time_left"]["later"]["link"])} == {"H", "I"}
+    holders = {o["username"]: o for o in d["holders"]}
+    handler = holders[BHXH["handler"]]
+    assert (handler["held"]["value"], handler["at_risk"]["value"], handler["overdue"]["value"]) == (
+        1,
+        0,
+        1,
+    )
+    assert {codes[c] for c in _listed(client, handler["held"]["link"])} == {"G"}
+    assert holders[BHXH["leader"]]["held"]["value"] == 0
+    queues = {q["unit"]: q for q in d["queues"]}
+    queue = queues["Bộ phận nghiệp vụ BHXH"]
+    assert queue["waiting"]["value"] == 2  # H and I
+    assert queue["oldest"] == "2026-12-11T08:00:00+07:00"
+    assert {codes[c] for c in _listed(client, queue["waiting"]["link"])} == {"H", "I"}
+
+
+def test_lateness_is_attributed_to_the_steps_that_overran(scenario):
+    from workflows.models import Dossier
+
+    codes = {v: k for k, v in scenario.items()}
+    x = _figures()["responsibility"]
+    assert x["total"]["value"] == 3  # B and J resolved late, G overdue at the end
+    rows = {codes[r["code"]]: r for r in x["dossiers"]}
+    assert set(rows) == {"B", "G", "J"}
+    appraisal = Dossier.objects.get(code=scenario["B"]).handovers.get(seq=1).step_name
+    from procedures.models import Officer
+
+    handler_name = Officer.objects.get(user__username=BHXH["handler"]).full_name
+    for name in ("B", "G", "J"):
+        # the handler's appraisal overran; the leader's step and the return
+        # desk's (after processing ended) did not make the dossier late
+        steps = rows[name]["steps"]
+        assert [s["step"] for s in steps] == [appraisal], name
+        assert steps[0]["unit"] == "Bộ phận nghiệp vụ BHXH"
+        assert steps[0]["officer"] == handler_name
+    assert rows["G"]["steps"][0]["open"] is True
+    assert rows["B"]["steps"][0]["open"] is False
+    assert [(o["username"], o["dossiers"], o["steps"]) for o in x["by_officer"]] == [
+        (BHXH["handler"], 3, 3)
+    ]
+    client = _manager()
+    listed = {codes[c] for c in _listed(client, x["by_officer"][0]["link"])}
+    assert listed == {"B", "G", "J"}
+    assert {codes[c] for c in _listed(client, x["total"]["link"])} == {"B", "G", "J"}
+
+
+def test_processing_time_per_procedure_in_working_days(scenario):
+    (p,) = _figures()["procedures"]
+    assert p["code"] == "1.001667" and p["count"] == 5 and p["late"] == 2
+    # 766 working days: A 1.25, B 7.25, C 4.25 (7.25 minus 3 waiting), D 2, J 7.375
+    assert p["average_days"] == pytest.approx(22.125 / 5, abs=0.006)
+    assert p["p90_days"] == pytest.approx(7.375, abs=0.006)
+
+
+def test_satisfaction_counts_ratings_of_the_period(scenario):
+    s = _figures()["satisfaction"]
+    assert {k: v["value"] for k, v in s.items()} == {
+        "very_satisfied": 0,
+        "satisfied": 0,
+        "dissatisfied": 1,
+    }
+
+
+def test_766_indicators(scenario):
+    from workflows.models import Dossier
+
+    verdicts = {name: Dossier.objects.get(code=code).verdict_766 for name, code in scenario.items()}
+    assert verdicts == {
+        "A": "early",
+        "B": "late",
+        "C": "early",  # the 3 days of waiting subtracted: due Wed 16/12
+        "D": "late",  # two supplement requests
+        "E": "early",
+        "F": "early",
+        "G": "",
+        "H": "",
+        "I": "",
+        "J": "late",  # the new appointment does not move NgayHenTra
+    }
+    r = _manager().get(
+        "/api/v1/indicators/766/?" + urlencode({"from": "2026-12-01", "to": "2026-12-11"})
+    )
+    assert r.status_code == 200, r.json()
+    data = {i["key"]: i for i in r.json()["indicators"]}
+    on_time = data["on_time"]
+    inputs = {k: v["value"] for k, v in on_time["inputs"].items()}
+    assert inputs["da_ket_thuc"] == 7  # A B C D E F J
+    assert (inputs["truoc_han"], inputs["dung_han"], inputs["tre_han"]) == (4, 0, 3)
+    assert inputs["tre_han_do_bo_sung_lan_2"] == 1  # D
+    assert inputs["chua_ket_thuc_qua_han"] == 1  # G counts at the period's end
+    assert inputs["chua_ket_thuc_trong_han"] == 1  # H does not (configuration)
+    assert on_time["rate"] == 50.0 and on_time["score"] == 10.0 and on_time["points"] == 20
+    sat = data["satisfaction"]
+    # (7 − 1 dissatisfied − 0 complaints − 3 late) ÷ 7
+    assert sat["rate"] == pytest.approx(100 * 3 / 7, abs=0.01)
+    assert sat["score"] == pytest.approx(18 * 3 / 7, abs=0.01)
+    online = data["online"]
+    assert {k: v["value"] for k, v in online["inputs"].items()} == {
+        "KenhThucHien_1": 7,
+        "KenhThucHien_2": 0,
+        "KenhThucHien_3": 1,
+        "tong_tiep_nhan": 8,
+    }
+    assert online["rate"] == 0.0
+    assert data["processing_time"]["rate"] == 100.0  # 4.43 days on average ≤ 7
+    assert "threshold" in on_time["configured"] and "formula" not in on_time["configured"]
+
+
+def test_766_counts_unfinished_within_deadline_when_configured(scenario, settings):
+    settings.INDICATORS_766 = {"unfinished_within_deadline_counted": True}
+    r = _manager().get("/api/v1/indicators/766/?from=2026-12-01&to=2026-12-11").json()
+    on_time = next(i for i in r["indicators"] if i["key"] == "on_time")
+    assert on_time["inputs"]["mau_so"]["value"] == 9 and on_time["inputs"]["tu_so"]["value"] == 5
+
+
+def test_pages_render_and_scope_is_a_rule(scenario):
+    client = _manager()
+    page = client.get("/dashboard/?" + urlencode(PERIOD))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="f-received" href="/inbox/?' in html and ">8</a>" in html
+    assert client.get("/dashboard/766/?" + urlencode(PERIOD)).status_code == 200
+    # another centre's manager sees none of Hạc Thành's dossiers
+    from django.contrib.auth.models import User
+
+    other = Client()
+    other.force_login(User.objects.get(username="samson.quanly"))
+    d = _figures(user="samson.quanly")
+    assert d["results"]["received"]["value"] == 0
+    assert other.get("/dashboard/?centre=14797").status_code == 404
+    api = other.get("/api/v1/indicators/766/?scope=14797")
+    assert api.status_code == 404 and api.json()["error"] == "unknown_centre"
+    # a handler has no scope dashboard
+    handler = Client()
+    handler.force_login(User.objects.get(username=BHXH["handler"]))
+    assert handler.get("/dashboard/").status_code == 403
+    assert handler.get("/api/v1/indicators/766/").json()["error"] == "dashboard_forbidden"
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"period": "decade"}, "period"),
+        ({"period": "range", "from": "2026-12-11", "to": "2026-12-01"}, "to"),
+        ({"period": "range", "from": "2026-13-01", "to": "2026-12-01"}, "from"),
+        ({"period": "range", "from": "2020-01-01", "to": "2026-12-01"}, "to"),
+        ({"period": "quarter", "quarter": "5"}, "quarter"),
+    ],
+)
+def test_bad_periods_are_refused_in_vietnamese(demo, clock, query, field):
+    client = _manager()
+    r = client.get("/api/v1/indicators/766/?" + urlencode(query))
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"] in ("invalid_period", "invalid_date")
+    assert field in body["fields"]
+    page = client.get("/dashboard/?" + urlencode(query))
+    assert page.status_code == 400 and "Đang hiển thị tháng này" in page.content.decode()
