@@ -36,6 +36,7 @@ migrate: install
 seed: migrate
 	$(PY) manage.py load_divisions
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_dossiers
 
 run: seed
 	@echo
