@@ -4,7 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
-from reports.views import Indicators766View, dashboard_page, indicators_page
+from reports.views import (
+    Indicators766View,
+    dashboard_page,
+    indicators_page,
+    officer_page,
+    officers_page,
+)
 from workflows.views import desk
 from workflows.views.inbox import inbox, inbox_bulk
 from workflows.views.staff import home
@@ -40,6 +46,8 @@ urlpatterns = [
     path("desk/act/<str:action>/", desk.desk_act, name="desk-act"),
     path("dashboard/", dashboard_page, name="dashboard"),
     path("dashboard/766/", indicators_page, name="indicators-766"),
+    path("dashboard/officers/", officers_page, name="officers"),
+    path("dashboard/officers/<str:username>/", officer_page, name="officer"),
     path("api/v1/indicators/766/", Indicators766View.as_view(), name="indicators-766-api"),
     path("inbox/", inbox, name="inbox"),
     path("inbox/bulk/", inbox_bulk, name="inbox-bulk"),

@@ -16,6 +16,15 @@ from config.clock import now
 from config.errors import DomainError, NotFound, PermissionDenied
 from procedures.api import ProblemSerializer
 from procedures.selectors import centres_visible_to
+from reports.accountability import (
+    log_views,
+    may_see_others,
+    officer_figures,
+    officer_steps,
+    officers_in_view,
+    subject_officer,
+    views_of,
+)
 from reports.indicators import indicators_766
 from reports.periods import KINDS, Period, parse_period
 from reports.selectors import Scope, dashboard
@@ -114,3 +123,64 @@ class Indicators766View(APIView):
         period = _period(params, at)
         result = indicators_766(scope, period, at=at)
         return Response(result)
+
+
+def _own_period(request, at):
+    try:
+        return _period(request.GET, at), None
+    except DomainError as e:
+        return parse_period("month", at=at), e
+
+
+@login_required
+def officers_page(request):
+    """Per-officer accountability: the scope's officers for a manager or a
+    leader (each look logged), one's own figures for everyone else."""
+    at = now()
+    period, error = _own_period(request, at)
+    centre = request.GET.get("centre", "")[:20]
+    try:
+        officers = officers_in_view(request.user, centre_code=centre)
+    except NotFound:
+        raise Http404("Không có trung tâm này.") from None
+    rows = officer_figures(officers, period, at=at)
+    logged = log_views(request.user, officers, at=at, what=request.get_full_path())
+    context = {
+        "rows": rows,
+        "period": period,
+        "kinds": KINDS,
+        "error": error,
+        "others": may_see_others(request.user),
+        "logged": logged,
+        "views": views_of(request.user),
+        "query": period.query() | ({"centre": centre} if centre else {}),
+        "centres": list(centres_visible_to(request.user).order_by("code")[:200])
+        if may_see_others(request.user)
+        else [],
+        "scope": None,
+    }
+    return render(request, "reports/officers.html", context, status=400 if error else 200)
+
+
+@login_required
+def officer_page(request, username: str):
+    at = now()
+    period, error = _own_period(request, at)
+    try:
+        officer = subject_officer(request.user, username[:150])
+    except NotFound:
+        raise Http404("Không có cán bộ này.") from None
+    (row,) = officer_figures([officer], period, at=at)
+    log_views(request.user, [officer], at=at, what=request.get_full_path())
+    context = {
+        "officer": officer,
+        "row": row,
+        "steps": officer_steps(officer, period, at=at),
+        "period": period,
+        "kinds": KINDS,
+        "error": error,
+        "query": period.query(),
+        "own": officer.user_id == request.user.pk,
+        "views": views_of(request.user) if officer.user_id == request.user.pk else [],
+    }
+    return render(request, "reports/officer.html", context, status=400 if error else 200)

@@ -386,3 +386,56 @@ def test_bad_periods_are_refused_in_vietnamese(demo, clock, query, field):
     assert field in body["fields"]
     page = client.get("/dashboard/?" + urlencode(query))
     assert page.status_code == 400 and "Đang hiển thị tháng này" in page.content.decode()
+
+
+def test_officer_accountability_and_the_access_log(scenario):
+    from django.contrib.auth.models import User
+
+    from reports.models import FigureView
+
+    manager = _manager()
+    query = urlencode(PERIOD)
+    page = manager.get(f"/dashboard/officers/?{query}")
+    assert page.status_code == 200
+    rows = {r["username"]: r for r in page.context["rows"]}
+    handler = rows[BHXH["handler"]]
+    # the handler's appraisal steps completed in the period: A C D F (early,
+    # within 36 h), B J (late); G still held past its due time
+    assert (handler["steps"], handler["late"], handler["held"], handler["open_late"]) == (
+        6,
+        2,
+        1,
+        1,
+    )
+    assert handler["late_steps_caused"] == 3
+    assert handler["average_budget_hours"] == 36.0
+    leader = rows[BHXH["leader"]]
+    assert leader["steps"] == 5 and leader["late"] == 0  # A B C D J, each approved in time
+    # every officer listed is logged as seen by the manager, never the manager
+    seen = set(
+        FigureView.objects.filter(viewer__username=MANAGER).values_list(
+            "subject__username", flat=True
+        )
+    )
+    assert BHXH["handler"] in seen and MANAGER not in seen
+    detail = manager.get(f"/dashboard/officers/{BHXH['handler']}/?{query}")
+    assert detail.status_code == 200
+    assert len(detail.context["steps"]) == 7  # six completed in the period and G
+    # the handler sees who looked, and only their own figures
+    handler_client = Client()
+    handler_client.force_login(User.objects.get(username=BHXH["handler"]))
+    own = handler_client.get(f"/dashboard/officers/?{query}")
+    assert [r["username"] for r in own.context["rows"]] == [BHXH["handler"]]
+    viewers = {v["viewer"] for v in own.context["views"]}
+    assert User.objects.get(username=MANAGER).officer.full_name in viewers
+    assert FigureView.objects.filter(viewer__username=BHXH["handler"]).count() == 0
+    # another officer's figures are a 404 for the handler, as an unknown name is
+    assert handler_client.get(f"/dashboard/officers/{BHXH['leader']}/").status_code == 404
+    assert handler_client.get("/dashboard/officers/nobody/").status_code == 404
+    # another centre's manager cannot see Hạc Thành's officers
+    other = Client()
+    other.force_login(User.objects.get(username="samson.quanly"))
+    assert other.get(f"/dashboard/officers/{BHXH['handler']}/").status_code == 404
+    log = FigureView.objects.first()
+    with pytest.raises(RuntimeError):
+        log.delete()

@@ -27,7 +27,7 @@ def signed_in(username: str) -> Client:
         (BHXH["desk"], "/desk/receive/"),
         (BHXH["handler"], "/inbox/"),
         (BHXH["leader"], "/inbox/"),
-        (BHXH["manager"], "/board/14797/"),
+        (BHXH["manager"], "/dashboard/"),
         ("hacthanh.quantri", "/admin/"),
         ("admin", "/admin/"),
     ],

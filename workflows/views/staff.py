@@ -24,9 +24,7 @@ def landing_url(user) -> str:
     if officer.role == Role.RECEIVER:
         return "/desk/receive/"
     if officer.role == Role.MANAGER:
-        centre = officer.centres.order_by("code").first()
-        if centre is not None:
-            return f"/board/{centre.code}/"
+        return "/dashboard/"
     return "/inbox/"
 
 
@@ -58,4 +56,9 @@ def _frame(user) -> dict[str, Any]:
         "unread": unread,
         "admin": user.is_staff,
         "desk": officer is not None and officer.role == Role.RECEIVER,
+        "dashboard": user.is_superuser
+        or (
+            officer is not None
+            and officer.role in (Role.MANAGER, Role.APPROVER, Role.ADMINISTRATOR)
+        ),
     }
