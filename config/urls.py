@@ -10,6 +10,11 @@ from reports.views import (
     indicators_page,
     officer_page,
     officers_page,
+    register_page,
+    register_pdf,
+    register_xlsx,
+    report_page,
+    report_xlsx,
 )
 from workflows.views import desk
 from workflows.views.inbox import inbox, inbox_bulk
@@ -47,6 +52,11 @@ urlpatterns = [
     path("dashboard/", dashboard_page, name="dashboard"),
     path("dashboard/766/", indicators_page, name="indicators-766"),
     path("dashboard/officers/", officers_page, name="officers"),
+    path("reports/", report_page, name="report"),
+    path("reports/report.xlsx", report_xlsx, name="report-xlsx"),
+    path("reports/register/", register_page, name="register"),
+    path("reports/register.xlsx", register_xlsx, name="register-xlsx"),
+    path("reports/register.pdf", register_pdf, name="register-pdf"),
     path("dashboard/officers/<str:username>/", officer_page, name="officer"),
     path("api/v1/indicators/766/", Indicators766View.as_view(), name="indicators-766-api"),
     path("inbox/", inbox, name="inbox"),

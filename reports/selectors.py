@@ -108,10 +108,11 @@ def _figure(value, link: dict | None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+def period_counts(period: Period, *, at: dt.datetime) -> dict[str, Count]:
+    """The period's counts as aggregate expressions over dossiers (one scan,
+    grouped or not): carried over, received (by channel), resolved (by
+    verdict), refused / withdrawn / closed, in progress and overdue at its end."""
     start, end = period.start_at(), period.end_at(at)
-    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
-    before = period.start - dt.timedelta(days=1)
     received = Q(received_at__gte=start, received_at__lt=end)
     ended = Q(ended_at__gte=start, ended_at__lt=end)
     resolved = ended & Q(status__in=OUTCOMES["resolved"])
@@ -128,7 +129,13 @@ def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
         counts[f"resolved_{verdict}"] = Count("pk", filter=resolved & Q(timeliness=verdict))
     for outcome in ("refused", "withdrawn", "closed"):
         counts[outcome] = Count("pk", filter=ended & Q(status__in=OUTCOMES[outcome]))
-    n = scope.dossiers.aggregate(**counts)
+    return counts
+
+
+def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    before = period.start - dt.timedelta(days=1)
+    n = scope.dossiers.aggregate(**period_counts(period, at=at))
     base = scope.query()
     ended_range = {"ended_from": period.start, "ended_to": last_day}
     figures = {

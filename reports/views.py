@@ -5,7 +5,7 @@ The figures come from ``reports.selectors`` and ``reports.indicators``."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
@@ -16,6 +16,7 @@ from config.clock import now
 from config.errors import DomainError, NotFound, PermissionDenied
 from procedures.api import ProblemSerializer
 from procedures.selectors import centres_visible_to
+from reports import xlsx
 from reports.accountability import (
     log_views,
     may_see_others,
@@ -26,6 +27,7 @@ from reports.accountability import (
     views_of,
 )
 from reports.indicators import indicators_766
+from reports.periodic import GROUPS, periodic_report, register, register_centre
 from reports.periods import KINDS, Period, parse_period
 from reports.selectors import Scope, dashboard
 
@@ -184,3 +186,113 @@ def officer_page(request, username: str):
         "views": views_of(request.user) if officer.user_id == request.user.pk else [],
     }
     return render(request, "reports/officer.html", context, status=400 if error else 200)
+
+
+# ---------------------------------------------------------------------------
+# Reports and exports
+# ---------------------------------------------------------------------------
+
+
+def _report(request, at):
+    scope, period, error = _scope_and_period(request, at)
+    by = request.GET.get("by", "agency")[:20]
+    if by not in GROUPS:
+        by = "agency"
+    return scope, period, error, periodic_report(scope, period, at=at, by=by)
+
+
+@login_required
+def report_page(request):
+    at = now()
+    try:
+        scope, period, error, report = _report(request, at)
+    except PermissionDenied as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    context = {
+        "r": report,
+        "scope": scope,
+        "period": period,
+        "kinds": KINDS,
+        "error": error,
+        "groups": {k: v[1] for k, v in GROUPS.items()},
+        "centres": list(centres_visible_to(request.user).order_by("code")[:200]),
+        "query": period.query() | scope.query(),
+        "by": report["by"],
+    }
+    return render(request, "reports/report.html", context, status=400 if error else 200)
+
+
+def _scope_name(scope) -> str:
+    return scope.centre.name if scope.centre else "Toàn phạm vi của người xem"
+
+
+@login_required
+def report_xlsx(request):
+    at = now()
+    try:
+        scope, period, error, report = _report(request, at)
+    except PermissionDenied as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    wb = xlsx.periodic_workbook(report, scope_name=_scope_name(scope))
+    return xlsx.response(wb, f"bao-cao-tthc-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
+def _register(request, at):
+    period, error = _own_period(request, at)
+    try:
+        centre = register_centre(request.user, request.GET.get("centre", "")[:20])
+    except NotFound:
+        raise Http404("Không có trung tâm này.") from None
+    return register(request.user, centre, period, at=at), error
+
+
+@login_required
+def register_page(request):
+    at = now()
+    reg, error = _register(request, at)
+    context = {
+        "reg": reg,
+        "period": reg["period"],
+        "kinds": KINDS,
+        "error": error,
+        "centres": list(centres_visible_to(request.user).order_by("code")[:200]),
+        "query": reg["period"].query() | {"centre": reg["centre"].code},
+        "scope": None,
+    }
+    return render(request, "reports/register.html", context, status=400 if error else 200)
+
+
+@login_required
+def register_xlsx(request):
+    at = now()
+    reg, error = _register(request, at)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    p = reg["period"]
+    return xlsx.response(
+        xlsx.register_workbook(reg),
+        f"so-theo-doi-{reg['centre'].code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}.xlsx",
+    )
+
+
+@login_required
+def register_pdf(request):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from workflows.printing import pdf_bytes
+
+    at = now()
+    reg, error = _register(request, at)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    with translation.override("vi"):
+        html = render_to_string("reports/register_print.html", {"reg": reg, "pdf": True})
+    r = HttpResponse(pdf_bytes(html), content_type="application/pdf")
+    p = reg["period"]
+    r["Content-Disposition"] = (
+        f'inline; filename="so-theo-doi-{reg["centre"].code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}.pdf"'
+    )
+    return r

@@ -58,3 +58,8 @@ def trend_chart(rows, width=620, height=180):
 @register.filter
 def urlencode_dict(query) -> str:
     return urlencode(query or {})
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -439,3 +439,93 @@ def test_officer_accountability_and_the_access_log(scenario):
     log = FigureView.objects.first()
     with pytest.raises(RuntimeError):
         log.delete()
+
+
+def test_periodic_report_page_and_xlsx_agree_with_the_dashboard(scenario):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = _manager()
+    query = urlencode({**PERIOD, "by": "procedure"})
+    page = client.get(f"/reports/?{query}")
+    assert page.status_code == 200
+    report = page.context["r"]
+    (row,) = report["rows"]
+    expected = {
+        "total": 9,  # 1 carried over + 8 received
+        "carried_over": 1,
+        "received_online": 0,
+        "received_offline": 8,
+        "resolved": 5,
+        "resolved_early": 3,
+        "resolved_on_time": 0,
+        "resolved_late": 2,
+        "in_progress": 2,
+        "in_progress_within": 1,
+        "in_progress_overdue": 1,
+        "stopped": 2,  # E withdrawn, F refused
+    }
+    assert {k: row[k] for k in expected} == expected
+    assert report["total"] == expected
+    figures = _figures()["results"]
+    assert row["resolved_late"] == figures["resolved_late"]["value"]
+    assert row["in_progress_overdue"] == figures["in_progress_overdue"]["value"]
+
+    xlsx = client.get(f"/reports/report.xlsx?{query}")
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    # the two-level header: STT and the row heading span both rows, each group its columns
+    assert {"A5:A6", "B5:B6", "C5:F5", "G5:J5", "K5:M5", "N5:N6"} <= merged
+    assert ws["C5"].value == "Số hồ sơ nhận giải quyết" and ws["C6"].value == "Tổng số"
+    assert ws["G5"].value == "Số hồ sơ đã giải quyết" and ws["J6"].value == "Quá hạn"
+    assert ws["B8"].value == "Giải quyết hưởng chế độ ốm đau"
+    total_row = [c.value for c in ws[9]]
+    assert total_row[1] == "Tổng cộng"
+    assert total_row[2:] == [expected[k] for k in report["columns"]]
+    # by agency and by sector give the same totals
+    for by in ("agency", "sector"):
+        other = client.get("/reports/?" + urlencode({**PERIOD, "by": by})).context["r"]
+        assert other["total"] == expected
+
+
+def test_register_form_07_page_xlsx_and_pdf(scenario):
+    import io
+
+    from openpyxl import load_workbook
+
+    from workflows.printing import pdf_document
+
+    codes = {v: k for k, v in scenario.items()}
+    client = _manager()
+    query = urlencode({**PERIOD, "centre": "14797"})
+    page = client.get(f"/reports/register/?{query}")
+    assert page.status_code == 200
+    reg = page.context["reg"]
+    assert [codes[r["code"]] for r in reg["rows"]] == list("BGCDJEFH")  # order of receipt
+    rows = {codes[r["code"]]: r for r in reg["rows"]}
+    assert rows["J"]["appointment"] == "2026-12-11T10:00:00+07:00"  # the slip's appointment
+    assert "Hẹn lại: 17:30 15/12/2026" in rows["J"]["notes"]
+    assert rows["E"]["notes"].startswith("Đã rút hồ sơ: Không còn nhu cầu")
+    assert rows["B"]["notes"] == "Trễ hạn" and rows["B"]["returned_at"] is None
+    assert rows["B"]["handed_over"] and rows["B"]["phone"] == "0912345678"
+
+    ws = load_workbook(io.BytesIO(client.get(f"/reports/register.xlsx?{query}").content)).active
+    assert ws["A1"].value == "SỔ THEO DÕI HỒ SƠ"
+    header = [c.value for c in ws[5]]
+    assert header[:3] == ["STT", "Mã hồ sơ", "Tên thủ tục hành chính"]
+    data = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]
+    assert [codes[r[1]] for r in data] == list("BGCDJEFH")
+    assert data[0][8].strftime("%H:%M %d/%m/%Y") == "08:00 01/12/2026"
+
+    pdf = client.get(f"/reports/register.pdf?{query}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from django.template.loader import render_to_string
+
+    html = render_to_string("reports/register_print.html", {"reg": reg, "pdf": True})
+    assert "SỔ THEO DÕI HỒ SƠ" in html and scenario["J"] in html
+    assert len(pdf_document(html).pages) == 1
+    # a centre outside the scope is a 404
+    assert client.get("/reports/register/?centre=16531").status_code == 404

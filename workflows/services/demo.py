@@ -70,7 +70,15 @@ def _later(at: dt.datetime, *, days: int = 0, hours: float = 0) -> dt.datetime:
         moment += dt.timedelta(days=1)
         if moment.weekday() < 5:
             days -= 1
-    return moment + dt.timedelta(hours=hours)
+    moment += dt.timedelta(hours=hours)
+    local = moment.astimezone(LOCAL_TZ)
+    if local.hour >= 17 or local.weekday() >= 5:  # after hours: the next working morning
+        local = local.replace(hour=7, minute=45) + dt.timedelta(days=1)
+        while local.weekday() >= 5:
+            local += dt.timedelta(days=1)
+    elif (local.hour == 11 and local.minute > 30) or local.hour == 12:  # lunch
+        local = local.replace(hour=13, minute=40)
+    return local
 
 
 def demo_dossiers(*, days: int = 40, per_day: int = 2, seed: int = 766) -> DemoDossiers:
