@@ -6,9 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.health import healthz
 from reports.views import (
     Indicators766View,
+    dashboard_export,
     dashboard_page,
+    indicators_export,
     indicators_page,
     officer_page,
+    officers_export,
     officers_page,
     register_page,
     register_pdf,
@@ -17,7 +20,7 @@ from reports.views import (
     report_xlsx,
 )
 from workflows.views import desk
-from workflows.views.inbox import inbox, inbox_bulk
+from workflows.views.inbox import inbox, inbox_bulk, inbox_export
 from workflows.views.staff import home
 
 admin.site.site_header = "motcua – Quản trị hệ thống một cửa"
@@ -50,7 +53,10 @@ urlpatterns = [
     path("desk/return/", desk.hand_back, name="desk-return"),
     path("desk/act/<str:action>/", desk.desk_act, name="desk-act"),
     path("dashboard/", dashboard_page, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard_export, name="dashboard-export"),
     path("dashboard/766/", indicators_page, name="indicators-766"),
+    path("dashboard/766/export.xlsx", indicators_export, name="indicators-766-export"),
+    path("dashboard/officers/export.xlsx", officers_export, name="officers-export"),
     path("dashboard/officers/", officers_page, name="officers"),
     path("reports/", report_page, name="report"),
     path("reports/report.xlsx", report_xlsx, name="report-xlsx"),
@@ -61,6 +67,7 @@ urlpatterns = [
     path("api/v1/indicators/766/", Indicators766View.as_view(), name="indicators-766-api"),
     path("inbox/", inbox, name="inbox"),
     path("inbox/bulk/", inbox_bulk, name="inbox-bulk"),
+    path("inbox/export.xlsx", inbox_export, name="inbox-export"),
     path("notifications/", include("notifications.page_urls")),
     path("dossiers/", include("workflows.page_urls")),
     path("", include("workflows.public_urls")),

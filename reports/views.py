@@ -296,3 +296,249 @@ def register_pdf(request):
         f'inline; filename="so-theo-doi-{reg["centre"].code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}.pdf"'
     )
     return r
+
+
+RESULT_LABELS = {
+    "carried_over": "Tồn kỳ trước",
+    "received": "Tiếp nhận mới",
+    "received_in_person": "— trực tiếp",
+    "received_online": "— trực tuyến",
+    "received_postal": "— bưu chính",
+    "resolved": "Đã giải quyết",
+    "resolved_early": "— trước hạn",
+    "resolved_on_time": "— đúng hạn",
+    "resolved_late": "— trễ hạn",
+    "in_progress": "Đang giải quyết cuối kỳ",
+    "in_progress_within": "— trong hạn",
+    "in_progress_overdue": "— quá hạn",
+    "withdrawn": "Rút hồ sơ",
+    "refused": "Từ chối",
+    "closed": "Dừng giải quyết",
+}
+TIME_LABELS = {
+    "overdue": "Quá hạn",
+    "due_today": "Đến hạn hôm nay",
+    "within_day": "Còn ≤ 1 ngày làm việc",
+    "later": "Còn hạn",
+    "paused": "Chờ công dân bổ sung",
+}
+
+
+def _time(value):
+    from reports.xlsx import _excel_time
+
+    return _excel_time(value)
+
+
+#: table name → (title, headers, rows from the dashboard's data)
+TABLES = {
+    "results": (
+        "Rõ kết quả",
+        ["Chỉ tiêu", "Số hồ sơ"],
+        lambda d: [[RESULT_LABELS[k], v["value"]] for k, v in d["results"].items()],
+    ),
+    "time_left": (
+        "Rõ thời gian",
+        ["Nhóm", "Số hồ sơ"],
+        lambda d: [[TIME_LABELS[k], v["value"]] for k, v in d["time_left"].items()],
+    ),
+    "holders": (
+        "Rõ người, rõ việc",
+        ["Cán bộ", "Vai trò", "Đơn vị", "Đang giữ", "Sắp quá hạn", "Quá hạn"],
+        lambda d: [
+            [
+                o["name"],
+                o["role"],
+                o["unit"],
+                o["held"]["value"],
+                o["at_risk"]["value"],
+                o["overdue"]["value"],
+            ]
+            for o in d["holders"]
+        ],
+    ),
+    "queues": (
+        "Chờ nhận xử lý theo đơn vị",
+        ["Đơn vị", "Chờ nhận", "Chờ lâu nhất từ"],
+        lambda d: [[q["unit"], q["waiting"]["value"], _time(q["oldest"])] for q in d["queues"]],
+    ),
+    "unit_steps": (
+        "Bước xử lý theo đơn vị",
+        ["Đơn vị", "Bước", "Trước hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn (%)"],
+        lambda d: [
+            [u["unit"], u["steps"], u["early"], u["on_time"], u["late"], u["rate"]]
+            for u in d["unit_steps"]
+        ],
+    ),
+    "responsibility": (
+        "Rõ trách nhiệm",
+        [
+            "Mã hồ sơ",
+            "Thủ tục",
+            "Hẹn trả",
+            "Kết thúc",
+            "Bước vượt thời hạn",
+            "Đơn vị",
+            "Người giữ",
+            "Hạn bước",
+            "Xong lúc",
+        ],
+        lambda d: [
+            [
+                r["code"],
+                r["procedure"],
+                _time(r["due_at"]),
+                _time(r["ended_at"]),
+                s["step"],
+                s["unit"],
+                s["officer"],
+                _time(s["due_at"]),
+                _time(s["completed_at"]),
+            ]
+            for r in d["responsibility"]["dossiers"]
+            for s in (
+                r["steps"]
+                or [{"step": "", "unit": "", "officer": "", "due_at": None, "completed_at": None}]
+            )
+        ],
+    ),
+    "procedures": (
+        "Theo thủ tục",
+        [
+            "Mã thủ tục",
+            "Thủ tục",
+            "Đã giải quyết",
+            "Trễ hạn",
+            "Trung bình (ngày làm việc)",
+            "Thường mất, 90 % (ngày làm việc)",
+        ],
+        lambda d: [
+            [p["code"], p["name"], p["count"], p["late"], p["average_days"], p["p90_days"]]
+            for p in d["procedures"]
+        ],
+    ),
+    "satisfaction": (
+        "Mức độ hài lòng",
+        ["Đánh giá", "Số hồ sơ"],
+        lambda d: [[s["label"], s["value"]] for s in d["satisfaction"].values()],
+    ),
+}
+
+
+@login_required
+def dashboard_export(request):
+    """One dashboard table as .xlsx, with the page's scope and period."""
+    at = now()
+    name = request.GET.get("table", "")[:30]
+    if name not in TABLES:
+        return render(request, "400.html", {"message": "Không có bảng này."}, status=400)
+    try:
+        scope, period, error = _scope_and_period(request, at)
+    except PermissionDenied as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    title, headers, rows = TABLES[name]
+    data = dashboard(scope, period, at=at)
+    subtitle = f"{_scope_name(scope)} — {period.label}"
+    return xlsx.response(
+        xlsx.table_workbook(title, subtitle, headers, rows(data)),
+        f"bang-dieu-hanh-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+    )
+
+
+@login_required
+def indicators_export(request):
+    at = now()
+    try:
+        scope, period, error = _scope_and_period(request, at)
+    except PermissionDenied as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    r = indicators_766(scope, period, at=at)
+    rows = []
+    for i in r["indicators"]:
+        rows.append(
+            [
+                i["code"],
+                i["name"],
+                "",
+                "",
+                i["rate"],
+                i["threshold"],
+                i["points"],
+                i["score"],
+                i["formula"],
+            ]
+        )
+        for key, v in i["inputs"].items():
+            rows.append(["", "", v["label"], v["value"], None, None, None, None, key])
+    rows.append(["", "Tổng điểm", "", "", None, None, r["total_points"], r["total_score"], ""])
+    wb = xlsx.table_workbook(
+        "Chỉ số QĐ 766",
+        f"{_scope_name(scope)} — {period.label}",
+        [
+            "Mã",
+            "Chỉ số",
+            "Số liệu đầu vào",
+            "Giá trị",
+            "Tỷ lệ (%)",
+            "Ngưỡng (%)",
+            "Điểm tối đa",
+            "Điểm",
+            "Công thức / trường",
+        ],
+        rows,
+    )
+    return xlsx.response(wb, f"chi-so-766-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
+@login_required
+def officers_export(request):
+    at = now()
+    period, error = _own_period(request, at)
+    if error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    try:
+        officers = officers_in_view(request.user, centre_code=request.GET.get("centre", "")[:20])
+    except NotFound:
+        raise Http404("Không có trung tâm này.") from None
+    log_views(request.user, officers, at=at, what=request.get_full_path())
+    rows = [
+        [
+            r["name"],
+            r["role"],
+            r["unit"],
+            r["steps"],
+            r["early"],
+            r["on_time"],
+            r["late"],
+            r["on_time_rate"],
+            r["average_hours"],
+            r["average_budget_hours"],
+            r["held"],
+            r["late_steps_caused"],
+        ]
+        for r in officer_figures(officers, period, at=at)
+    ]
+    wb = xlsx.table_workbook(
+        "Trách nhiệm cán bộ",
+        period.label,
+        [
+            "Cán bộ",
+            "Vai trò",
+            "Đơn vị",
+            "Bước đã xong",
+            "Trước hạn",
+            "Đúng hạn",
+            "Trễ hạn",
+            "Tỷ lệ đúng hạn (%)",
+            "Thời gian TB (giờ LV)",
+            "Thời hạn TB (giờ)",
+            "Đang giữ",
+            "Bước trễ gây ra",
+        ],
+        rows,
+    )
+    return xlsx.response(wb, f"trach-nhiem-can-bo-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")

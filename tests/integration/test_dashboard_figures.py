@@ -529,3 +529,51 @@ def test_register_form_07_page_xlsx_and_pdf(scenario):
     assert len(pdf_document(html).pages) == 1
     # a centre outside the scope is a 404
     assert client.get("/reports/register/?centre=16531").status_code == 404
+
+
+def test_every_table_and_list_exports_to_xlsx_with_the_page_figures(scenario):
+    import io
+
+    from openpyxl import load_workbook
+
+    from reports.views import TABLES
+
+    client = _manager()
+    d = _figures()
+
+    def sheet(url):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r["Content-Type"].startswith("application/vnd.openxmlformats")
+        return [
+            [c.value for c in row]
+            for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=4)
+        ]
+
+    for name in TABLES:
+        rows = sheet(f"/dashboard/export.xlsx?{urlencode({**PERIOD, 'table': name})}")
+        assert rows[0][0], name  # the header row
+        if name == "results":
+            got = dict((r[0], r[1]) for r in rows[1:])
+            assert got["Tiếp nhận mới"] == d["results"]["received"]["value"] == 8
+            assert got["— trễ hạn"] == 2 and got["Tồn kỳ trước"] == 1
+        if name == "holders":
+            handler = next(r for r in rows[1:] if r[3] == 1 and r[5] == 1)
+            assert handler[0] == _officer_name(BHXH["handler"])
+    # the inbox list behind a figure exports exactly its dossiers
+    link = d["results"]["received"]["link"]
+    rows = sheet("/inbox/export.xlsx?" + urlencode(link))
+    assert sorted(r[0] for r in rows[1:]) == sorted(_listed(client, link))
+    assert len(rows) - 1 == 8
+    indicators = sheet(f"/dashboard/766/export.xlsx?{urlencode(PERIOD)}")
+    first = next(r for r in indicators if r[0] == "2.1")
+    assert first[4] == 50.0 and first[7] == 10.0
+    officers = sheet(f"/dashboard/officers/export.xlsx?{urlencode(PERIOD)}")
+    assert any(r[0] == _officer_name(BHXH["handler"]) and r[3] == 6 for r in officers)
+    assert client.get("/dashboard/export.xlsx?table=nope").status_code == 400
+
+
+def _officer_name(username: str) -> str:
+    from procedures.models import Officer
+
+    return Officer.objects.get(user__username=username).full_name

@@ -228,6 +228,17 @@ def inbox_count(*, user, at: dt.datetime, filters: InboxFilters) -> int:
     return _filtered(user=user, at=at, filters=filters).count()
 
 
+def inbox_all(*, user, at: dt.datetime, filters: InboxFilters, limit: int) -> list[Dossier]:
+    """Every row the tab and filters hold, in the inbox's order, up to ``limit``
+    (the export of a list)."""
+    qs = _filtered(user=user, at=at, filters=filters)
+    return list(
+        qs.select_related(*LIST_RELATED).order_by(F("clock_due_at").asc(nulls_last=True), "pk")[
+            :limit
+        ]
+    )
+
+
 def inbox_page(*, user, at: dt.datetime, filters: InboxFilters) -> InboxPage:
     qs = _filtered(user=user, at=at, filters=filters)
     if filters.after:
