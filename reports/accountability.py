@@ -15,13 +15,14 @@ from typing import Any
 
 from django.db.models import Q
 
+from config.clock import LOCAL_TZ
 from config.errors import NotFound
 from procedures.models import Officer
 from procedures.selectors import officer_of, sees_everything
 from reports.models import FigureView
 from reports.periods import Period
 from reports.selectors import DASHBOARD_ROLES, Scope
-from workflows.models import ClockEvent, Dossier, Handover
+from workflows.models import Dossier, Handover
 from workflows.selectors.dossiers import local
 from workflows.selectors.inbox import holding_q
 
@@ -82,48 +83,32 @@ def views_of(user, *, limit: int = 50) -> list[dict[str, Any]]:
     return out
 
 
-def _step_used_seconds(handovers: list[Handover]) -> dict[int, int]:
-    """Working seconds each completed step used, from its own clock's ledger."""
-    from workflows.selectors.calendar import centre_calendar
-    from workflows.services.deadlines import clock_fold
-
-    events: dict[int, list] = defaultdict(list)
-    for e in ClockEvent.objects.filter(clock_id__in=[h.clock_id for h in handovers]).order_by(
-        "clock_id", "seq"
-    ):
-        events[e.clock_id].append(e)
-    out = {}
-    for h in handovers:
-        calendar = centre_calendar(h.clock.centre)
-        state = clock_fold(h.clock, events=events[h.clock_id], calendar=calendar)
-        out[h.pk] = state.used_seconds
-    return out
-
-
 def officer_figures(officers: list[Officer], period: Period, *, at: dt.datetime) -> list[dict]:
     """For each officer: steps completed in the period (early / on time / late
     against the step's own budget), average step time against the average
     budget (working hours), dossiers held now, late steps caused (completed
     late in the period, or open past their due time now)."""
-    start, end = period.start_at(), period.end_at(at)
+    from django.db.models import Sum
+
+    from reports.models import DayCount
+
     users = [o.user_id for o in officers]
-    done = list(
-        Handover.objects.filter(
-            to_officer_id__in=users, completed_at__gte=start, completed_at__lt=end
-        )
-        .exclude(verdict="")
-        .select_related("clock__centre")
-    )
-    used = _step_used_seconds(done)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     steps: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"steps": 0, "early": 0, "on_time": 0, "late": 0, "used": 0, "budget": 0.0}
+        lambda: {"steps": 0, "early": 0, "on_time": 0, "late": 0, "used": 0, "budget": 0}
     )
-    for h in done:
-        s = steps[h.to_officer_id]
-        s["steps"] += 1
-        s[h.verdict] += 1
-        s["used"] += used[h.pk]
-        s["budget"] += float(h.budget_hours) * 3600
+    for r in (
+        DayCount.objects.filter(
+            kind="step", officer_id__in=users, day__gte=period.start, day__lte=last_day
+        )
+        .values("officer_id", "verdict")
+        .annotate(n=Sum("n"), used=Sum("seconds"), budget=Sum("budget_seconds"))
+    ):
+        s = steps[r["officer_id"]]
+        s["steps"] += r["n"]
+        s[r["verdict"]] += r["n"]
+        s["used"] += r["used"]
+        s["budget"] += r["budget"]
     held = defaultdict(int)
     for user_id in Dossier.objects.filter(
         holding_q(), current_handover__to_officer_id__in=users
@@ -165,10 +150,9 @@ def officer_steps(officer: Officer, period: Period, *, at: dt.datetime) -> list[
     rows = list(
         Handover.objects.filter(to_officer_id=officer.user_id)
         .filter(Q(completed_at__gte=start, completed_at__lt=end) | Q(completed_at__isnull=True))
-        .select_related("dossier", "clock__centre")
+        .select_related("dossier")
         .order_by("-completed_at", "-handed_at")[:500]
     )
-    used = _step_used_seconds([h for h in rows if h.completed_at is not None])
     return [
         {
             "code": h.dossier.code,
@@ -177,7 +161,7 @@ def officer_steps(officer: Officer, period: Period, *, at: dt.datetime) -> list[
             "due_at": local(h.due_at),
             "completed_at": local(h.completed_at),
             "budget_hours": float(h.budget_hours),
-            "used_hours": round(used[h.pk] / 3600, 2) if h.pk in used else None,
+            "used_hours": round(h.used_seconds / 3600, 2) if h.used_seconds is not None else None,
             "verdict": h.verdict or ("late" if h.due_at and h.due_at < at else "open"),
         }
         for h in rows

@@ -12,16 +12,16 @@ threshold, otherwise ``points × rate ÷ threshold``.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from config.clock import LOCAL_TZ
 from reports.periods import Period
-from reports.selectors import CHANNELS, Scope, _link, by_procedure
+from reports.selectors import CHANNELS, Scope, _link, by_procedure, open_q, overdue_q
 from workflows.models import ReturnMethod, SupplementRequest
-from workflows.selectors.inbox import open_at, overdue_at
 from workflows.services.outcomes import extension_moves_appointment
 
 DEFAULTS: dict[str, Any] = {
@@ -120,38 +120,51 @@ def _indicator(key: str, *, code: str, name: str, formula: str, inputs: dict, ra
 
 def indicators_766(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
     cfg = config()
-    start, end = period.start_at(), period.end_at(at)
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     base = scope.query()
-    ended = Q(ended_at__gte=start, ended_at__lt=end)
     two_requests = Q(
         pk__in=SupplementRequest.objects.values("dossier_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=2)
         .values("dossier_id")
     )
-    judged = ended & ~Q(verdict_766="")
-    unfinished = open_at(end)
-    unfinished_late = unfinished & (overdue_at(end) | two_requests)
-    received = Q(received_at__gte=start, received_at__lt=end)
-    n = scope.dossiers.aggregate(
-        ended=Count("pk", filter=judged),
-        ended_early=Count("pk", filter=judged & Q(verdict_766="early")),
-        ended_on_time=Count("pk", filter=judged & Q(verdict_766="on_time")),
-        ended_late=Count("pk", filter=judged & Q(verdict_766="late")),
-        second_request=Count("pk", filter=judged & Q(verdict_766="late") & two_requests),
-        unfinished=Count("pk", filter=unfinished),
-        unfinished_late=Count("pk", filter=unfinished_late),
-        received=Count("pk", filter=received),
-        **{f"channel_{c}": Count("pk", filter=received & Q(channel=c)) for c, _ in CHANNELS},
-        returned=Count("pk", filter=Q(returned_at__gte=start, returned_at__lt=end)),
-        returned_electronic=Count(
-            "pk",
-            filter=Q(returned_at__gte=start, returned_at__lt=end)
-            & Q(return_method=ReturnMethod.ELECTRONIC),
-        ),
-        dissatisfied=Count("pk", filter=judged & Q(rating__score="dissatisfied")),
+    # what ended, was received, returned and rated: the per-day counts
+    n = defaultdict(int)
+    for r in (
+        scope.counts("ended", period.start, last_day)
+        .exclude(verdict_766="")
+        .values("verdict_766", "extra")
+        .annotate(total=Sum("n"))
+    ):
+        n["ended"] += r["total"]
+        n[f"ended_{r['verdict_766']}"] += r["total"]
+        if r["extra"] == "second_request" and r["verdict_766"] == "late":
+            n["second_request"] += r["total"]
+    for r in (
+        scope.counts("received", period.start, last_day).values("channel").annotate(total=Sum("n"))
+    ):
+        n["received"] += r["total"]
+        n[f"channel_{r['channel']}"] += r["total"]
+    for r in (
+        scope.counts("returned", period.start, last_day).values("extra").annotate(total=Sum("n"))
+    ):
+        n["returned"] += r["total"]
+        if r["extra"] == ReturnMethod.ELECTRONIC:
+            n["returned_electronic"] += r["total"]
+    n["dissatisfied"] = (
+        scope.counts("rating", period.start, last_day)
+        .exclude(verdict_766="")
+        .filter(extra="dissatisfied")
+        .aggregate(total=Sum("n"))["total"]
+        or 0
     )
+    # what is still open at the period's end: the dossiers themselves
+    unfinished = open_q(period, at=at)
+    live = scope.dossiers.aggregate(
+        unfinished=Count("pk", filter=unfinished),
+        unfinished_late=Count("pk", filter=unfinished & (overdue_q(period, at=at) | two_requests)),
+    )
+    n.update(live)
     unfinished_on_time = n["unfinished"] - n["unfinished_late"]
     counted_on_time = n["ended_early"] + n["ended_on_time"]
     whole = n["ended"] + n["unfinished_late"]

@@ -41,3 +41,59 @@ class FigureView(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("The access log is append-only.")
+
+
+class DayCount(models.Model):
+    """Per-day counts kept in the same transaction as the events that change
+    them (``reports.counters``), so the dashboard sums days instead of
+    scanning dossiers. ``manage.py stats_verify`` recomputes them from the
+    dossiers, their control sheets and ledgers and reports any difference.
+
+    Dimensions are plain ids (0 for "none") so that the unique key — and the
+    upsert that adds to a row — never meets a NULL."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10)  # received, ended, returned, step, rating
+    centre_id = models.IntegerField()
+    agency_id = models.IntegerField()
+    procedure_id = models.IntegerField()
+    unit_id = models.IntegerField(default=0)
+    officer_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=20, default="")
+    outcome = models.CharField(max_length=20, default="")
+    verdict = models.CharField(max_length=10, default="")
+    verdict_766 = models.CharField(max_length=10, default="")
+    extra = models.CharField(max_length=20, default="")
+    n = models.IntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+    budget_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số liệu theo ngày")
+        verbose_name_plural = _("số liệu theo ngày")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "kind",
+                    "centre_id",
+                    "agency_id",
+                    "procedure_id",
+                    "unit_id",
+                    "officer_id",
+                    "channel",
+                    "outcome",
+                    "verdict",
+                    "verdict_766",
+                    "extra",
+                ],
+                name="daycount_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "centre_id", "day"], name="daycount_centre_idx"),
+            models.Index(fields=["kind", "agency_id", "day"], name="daycount_agency_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} c{self.centre_id} n={self.n}"

@@ -17,7 +17,7 @@ from config.errors import NotFound, ValidationFailed
 from procedures.models import ServiceCentre
 from procedures.selectors import centres_visible_to
 from reports.periods import Period
-from reports.selectors import Scope, period_counts
+from reports.selectors import Scope, day_totals
 from workflows.models import DossierStatus, Handover
 from workflows.selectors.dossiers import dossiers_visible_to, local
 
@@ -79,14 +79,29 @@ def _row(n: dict[str, int]) -> dict[str, int]:
 
 
 def periodic_report(scope: Scope, period: Period, *, at: dt.datetime, by: str) -> dict[str, Any]:
+    """One row per agency, sector or procedure, from the per-day counts."""
+    from procedures.models import Agency, Procedure
+
     if by not in GROUPS:
         raise ValidationFailed("Cách nhóm không hợp lệ.", code="invalid_group", field="by")
-    field, heading = GROUPS[by]
-    counts = period_counts(period, at=at)
-    grouped = scope.dossiers.values(field).annotate(**counts).order_by(field)
-    rows = [{"name": g[field] or "(không xác định)", **_row(g)} for g in grouped]
+    heading = GROUPS[by][1]
+    dimension = "agency_id" if by == "agency" else "procedure_id"
+    grouped = day_totals(scope, period, at=at, by=dimension)
+    if by == "agency":
+        names = dict(Agency.objects.filter(pk__in=grouped).values_list("pk", "name"))
+    else:
+        field = "sector__name" if by == "sector" else "name"
+        names = dict(Procedure.objects.filter(pk__in=grouped).values_list("pk", field))
+    merged: dict[str, dict[str, int]] = {}
+    for pk, n in grouped.items():
+        name = names.get(pk) or "(không xác định)"
+        if name in merged:
+            merged[name] = {k: merged[name][k] + v for k, v in n.items()}
+        else:
+            merged[name] = dict(n)
+    rows = [{"name": name, **_row(n)} for name, n in sorted(merged.items())]
     rows = [r for r in rows if any(r[c] for c in COLUMNS)]
-    total = _row(scope.dossiers.aggregate(**counts))
+    total = _row(day_totals(scope, period, at=at))
     return {
         "title": "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         "by": by,

@@ -23,7 +23,7 @@ from procedures.models import Officer, Role, ServiceCentre, Unit
 from procedures.selectors import officer_of, scope_centre_ids, sees_everything, units_visible_to
 from reports.periods import Period
 from workflows.models import Dossier, DossierStatus, Handover, RatingScore
-from workflows.selectors.dossiers import dossiers_visible_to, local
+from workflows.selectors.dossiers import dossiers_visible_to, local, visibility
 from workflows.selectors.inbox import (
     OUTCOMES,
     holding_q,
@@ -69,6 +69,28 @@ class Scope:
             self.centre = centre
             dossiers = dossiers.filter(centre=centre)
         self.dossiers: QuerySet[Dossier] = dossiers
+        self._visibility = visibility(user)
+
+    def counts(self, kind: str, first: dt.date | None = None, last: dt.date | None = None):
+        """The per-day counts of this scope (``DayCount``), of one kind, for
+        the days ``first``–``last`` (either may be open)."""
+        from reports.models import DayCount
+
+        qs = DayCount.objects.filter(kind=kind)
+        rule, value = self._visibility
+        if rule == "centres":
+            qs = qs.filter(centre_id__in=value)
+        elif rule == "agency":
+            qs = qs.filter(agency_id=value)
+        elif rule == "none":
+            qs = qs.none()
+        if self.centre is not None:
+            qs = qs.filter(centre_id=self.centre.pk)
+        if first is not None:
+            qs = qs.filter(day__gte=first)
+        if last is not None:
+            qs = qs.filter(day__lte=last)
+        return qs
 
     def units(self) -> QuerySet[Unit]:
         if self.officer is not None and self.officer.role == Role.APPROVER:
@@ -110,11 +132,11 @@ def _figure(value, link: dict | None) -> dict[str, Any]:
 
 def period_counts(period: Period, *, at: dt.datetime) -> dict[str, Count]:
     """The period's counts as aggregate expressions over dossiers (one scan,
-    grouped or not): carried over, received (by channel), resolved (by
-    verdict), refused / withdrawn / closed, in progress and overdue at its end."""
+    grouped or not): the live reading the per-day counts must agree with
+    (the tests compare both), and what the in-progress figures use."""
     start, end = period.start_at(), period.end_at(at)
     received = Q(received_at__gte=start, received_at__lt=end)
-    ended = Q(ended_at__gte=start, ended_at__lt=end)
+    ended = Q(ended_at__gte=start, ended_at__lt=end, received_at__isnull=False)
     resolved = ended & Q(status__in=OUTCOMES["resolved"])
     counts = {
         "carried_over": Count("pk", filter=open_at(start)),
@@ -132,10 +154,82 @@ def period_counts(period: Period, *, at: dt.datetime) -> dict[str, Count]:
     return counts
 
 
+def open_q(period: Period, *, at: dt.datetime) -> Q:
+    """Received and not ended at the period's end (now, if it has not ended)."""
+    end = period.end_at(at)
+    if end >= at:
+        return Q(received_at__isnull=False, ended_at__isnull=True)
+    return open_at(end)
+
+
+def overdue_q(period: Period, *, at: dt.datetime) -> Q:
+    """Open and overdue at the period's end: read from the running clocks'
+    index when the period ends now."""
+    end = period.end_at(at)
+    if end >= at:
+        return Q(clock_running=True, clock_due_at__lte=at)
+    return overdue_at(end)
+
+
+def _empty_totals() -> dict[str, int]:
+    keys = ["carried_over", "received", "in_progress", "overdue", "resolved"]
+    keys += [f"received_{c}" for c, _ in CHANNELS]
+    keys += [f"resolved_{v}" for v in ("early", "on_time", "late")]
+    keys += ["refused", "withdrawn", "closed"]
+    return dict.fromkeys(keys, 0)
+
+
+def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None = None) -> dict:
+    """The period's figures from the per-day counts (and, for what is overdue
+    at its end, the dossiers' indexed due times); ``{group: figures}`` when
+    grouped ``by`` a ``DayCount`` dimension (``agency_id``, ``procedure_id``,
+    ``centre_id``), else the figures.
+
+    carried over = received before the period − ended before it;
+    in progress at its end = carried over + received − ended in it."""
+    from django.db.models import Sum
+
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    before = period.start - dt.timedelta(days=1)
+    dims = [by] if by else []
+    out: dict = defaultdict(_empty_totals)
+
+    def rows(kind, first, last, *fields):
+        qs = scope.counts(kind, first, last).values(*dims, *fields).annotate(total=Sum("n"))
+        for r in qs:
+            yield (r[by] if by else None), r
+
+    for g, r in rows("received", None, before):
+        out[g]["carried_over"] += r["total"]
+    for g, r in rows("ended", None, before):
+        out[g]["carried_over"] -= r["total"]
+    for g, r in rows("received", period.start, last_day, "channel"):
+        out[g]["received"] += r["total"]
+        out[g][f"received_{r['channel']}"] += r["total"]
+    ended = defaultdict(int)
+    for g, r in rows("ended", period.start, last_day, "outcome", "verdict"):
+        ended[g] += r["total"]
+        if r["outcome"] == "resolved":
+            out[g]["resolved"] += r["total"]
+            if r["verdict"]:
+                out[g][f"resolved_{r['verdict']}"] += r["total"]
+        else:
+            out[g][r["outcome"]] += r["total"]
+    overdue = scope.dossiers.filter(overdue_q(period, at=at))
+    if by:
+        for value, n in overdue.values_list(by).annotate(n=Count("pk")).values_list(by, "n"):
+            out[value]["overdue"] += n
+    else:
+        out[None]["overdue"] = overdue.count()
+    for g, n in out.items():
+        n["in_progress"] = n["carried_over"] + n["received"] - ended[g]
+    return dict(out) if by else out[None]
+
+
 def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     before = period.start - dt.timedelta(days=1)
-    n = scope.dossiers.aggregate(**period_counts(period, at=at))
+    n = day_totals(scope, period, at=at)
     base = scope.query()
     ended_range = {"ended_from": period.start, "ended_to": last_day}
     figures = {
@@ -165,14 +259,6 @@ def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
     return figures
 
 
-def percentile_nearest_rank(values: list[float], p: float) -> float | None:
-    """The smallest value with at least ``p`` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
-
-
 def _day_seconds(centre_ids) -> dict[int, int]:
     from workflows.selectors.calendar import centre_calendar
 
@@ -182,61 +268,96 @@ def _day_seconds(centre_ids) -> dict[int, int]:
     }
 
 
+def percentile_from_histogram(buckets: dict[int, int], p: float) -> int | None:
+    """Nearest rank over a histogram ``{value: how many}``."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    rank, seen = max(1, math.ceil(p * total)), 0
+    for value in sorted(buckets):
+        seen += buckets[value]
+        if seen >= rank:
+            return value
+    return None
+
+
 def by_procedure(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
-    """Per procedure, the dossiers resolved in the period: how many, on time
-    or not, and their processing time in working days (Decision 766: the
-    waiting for the citizen subtracted): the mean and the 90th percentile
-    (nearest rank), "the usual time"."""
-    start, end = period.start_at(), period.end_at(at)
+    """Per procedure, the dossiers resolved in the period: how many, how many
+    late, and their processing time in working days (Decision 766: the
+    waiting for the citizen subtracted): the mean, and the 90th percentile
+    (nearest rank, to the whole working hour below), "the usual time"."""
+    from django.db.models import Sum
+
+    from procedures.models import Procedure
+
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
-    rows = scope.dossiers.filter(
-        ended_at__gte=start, ended_at__lt=end, status__in=OUTCOMES["resolved"]
-    ).values_list(
-        "procedure_id",
-        "procedure__code",
-        "procedure__name",
-        "centre_id",
-        "elapsed_766_seconds",
-        "timeliness",
-    )
-    rows = list(rows)
-    day_seconds = _day_seconds({r[3] for r in rows})
     groups: dict[int, dict[str, Any]] = {}
-    for proc_id, code, name, centre_id, elapsed, verdict in rows:
+    durations = (
+        scope.counts("duration", period.start, last_day)
+        .values("procedure_id", "centre_id", "extra")
+        .annotate(n=Sum("n"), seconds=Sum("seconds"))
+    )
+    rows = list(durations)
+    day_seconds = _day_seconds({r["centre_id"] for r in rows})
+    for r in rows:
         g = groups.setdefault(
-            proc_id, {"code": code, "name": name, "days": [], "late": 0, "count": 0}
+            r["procedure_id"], {"count": 0, "late": 0, "days_sum": 0.0, "hours": defaultdict(int)}
         )
-        g["count"] += 1
-        g["late"] += verdict == "late"
-        if elapsed is not None:
-            g["days"].append(elapsed / day_seconds[centre_id])
+        day = day_seconds[r["centre_id"]]
+        g["days_sum"] += r["seconds"] / day
+        # the percentile in days: whole working hours over the centre's day
+        g["hours"][round(int(r["extra"]) * 3600 / day, 4)] += r["n"]
+    for r in (
+        scope.counts("ended", period.start, last_day)
+        .filter(outcome="resolved")
+        .values("procedure_id", "verdict")
+        .annotate(n=Sum("n"))
+    ):
+        g = groups.setdefault(
+            r["procedure_id"], {"count": 0, "late": 0, "days_sum": 0.0, "hours": defaultdict(int)}
+        )
+        g["count"] += r["n"]
+        g["late"] += r["n"] if r["verdict"] == "late" else 0
+    names = dict(
+        (pk, (code, name))
+        for pk, code, name in Procedure.objects.filter(pk__in=groups).values_list(
+            "pk", "code", "name"
+        )
+    )
     out = []
-    for g in sorted(groups.values(), key=lambda g: (-g["count"], g["code"])):
-        days = g.pop("days")
-        g["average_days"] = round(sum(days) / len(days), 2) if days else None
-        g["p90_days"] = round(percentile_nearest_rank(days, 0.9), 2) if days else None
-        g["link"] = _link(
+    for pk, g in groups.items():
+        code, name = names[pk]
+        timed = sum(g["hours"].values())
+        p90 = percentile_from_histogram(g["hours"], 0.9)
+        row = {
+            "code": code,
+            "name": name,
+            "count": g["count"],
+            "late": g["late"],
+            "average_days": round(g["days_sum"] / timed, 2) if timed else None,
+            "p90_days": round(p90, 2) if p90 is not None else None,
+        }
+        row["link"] = _link(
             outcome="resolved",
-            procedure=g["code"],
+            procedure=code,
             ended_from=period.start,
             ended_to=last_day,
             **scope.query(),
         )
-        g["late_link"] = {**g["link"], "timeliness": "late"}
-        out.append(g)
-    return out
+        row["late_link"] = {**row["link"], "timeliness": "late"}
+        out.append(row)
+    return sorted(out, key=lambda r: (-r["count"], r["code"]))
 
 
 def satisfaction(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
     """Ratings of the dossiers whose processing ended in the period."""
-    start, end = period.start_at(), period.end_at(at)
+    from django.db.models import Sum
+
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
-    rated = dict(
-        scope.dossiers.filter(ended_at__gte=start, ended_at__lt=end, rating__isnull=False)
-        .values_list("rating__score")
-        .annotate(n=Count("pk"))
-        .values_list("rating__score", "n")
-    )
+    rated = {
+        r["extra"]: r["n"]
+        for r in scope.counts("rating", period.start, last_day).values("extra").annotate(n=Sum("n"))
+    }
     out = {}
     for score, label in RatingScore.choices:
         out[score] = {
@@ -430,26 +551,22 @@ def responsibility(
 
 def trend(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
     """Received and resolved per local day of the period (up to today)."""
-    from django.db.models.functions import TruncDate
+    from django.db.models import Sum
 
-    start, end = period.start_at(), period.end_at(at)
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     received = dict(
-        scope.dossiers.filter(received_at__gte=start, received_at__lt=end)
-        .annotate(day=TruncDate("received_at", tzinfo=LOCAL_TZ))
+        scope.counts("received", period.start, last_day)
         .values_list("day")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("n"))
         .values_list("day", "n")
     )
     resolved = dict(
-        scope.dossiers.filter(
-            ended_at__gte=start, ended_at__lt=end, status__in=OUTCOMES["resolved"]
-        )
-        .annotate(day=TruncDate("ended_at", tzinfo=LOCAL_TZ))
+        scope.counts("ended", period.start, last_day)
+        .filter(outcome="resolved")
         .values_list("day")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("n"))
         .values_list("day", "n")
     )
-    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     return [
         {"day": day, "received": received.get(day, 0), "resolved": resolved.get(day, 0)}
         for day in period.days()
@@ -460,32 +577,26 @@ def trend(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, An
 def unit_steps(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, Any]]:
     """Per unit, the steps completed in the period, judged against each
     step's own budget (the control sheet's early / on time / late)."""
-    start, end = period.start_at(), period.end_at(at)
-    rows = (
-        Handover.objects.filter(
-            dossier__in=scope.dossiers, completed_at__gte=start, completed_at__lt=end
-        )
-        .exclude(verdict="")
-        .values("to_unit_id", "to_unit__name")
-        .annotate(
-            steps=Count("pk"),
-            early=Count("pk", filter=Q(verdict="early")),
-            on_time=Count("pk", filter=Q(verdict="on_time")),
-            late=Count("pk", filter=Q(verdict="late")),
-        )
-        .order_by("to_unit__name")
+    from django.db.models import Sum
+
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    per_unit: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"steps": 0, "early": 0, "on_time": 0, "late": 0}
     )
+    for r in (
+        scope.counts("step", period.start, last_day)
+        .values("unit_id", "verdict")
+        .annotate(n=Sum("n"))
+    ):
+        u = per_unit[r["unit_id"]]
+        u["steps"] += r["n"]
+        u[r["verdict"]] += r["n"]
+    names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     out = []
-    for r in rows:
-        rate = round(100 * (r["early"] + r["on_time"]) / r["steps"], 1) if r["steps"] else None
-        out.append(
-            {
-                "unit": r["to_unit__name"],
-                **{k: r[k] for k in ("steps", "early", "on_time", "late")},
-                "rate": rate,
-            }
-        )
-    return out
+    for pk, u in per_unit.items():
+        rate = round(100 * (u["early"] + u["on_time"]) / u["steps"], 1) if u["steps"] else None
+        out.append({"unit": names.get(pk, ""), **u, "rate": rate})
+    return sorted(out, key=lambda r: r["unit"])
 
 
 def dashboard(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:

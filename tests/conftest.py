@@ -69,7 +69,8 @@ _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_ser
 def pytest_runtest_call(item: pytest.Item):
     """After every test that passed and used the database: each dossier's copy
     of its clock (``Dossier.mirror_clock``, which the inbox reads) matches its
-    clock and status as they are now, whatever path the test wrote them by."""
+    clock and status as they are now, whatever path the test wrote them by;
+    and the per-day counts match the dossiers."""
     result = yield
     uses_db = item.get_closest_marker("django_db") is not None or bool(
         _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
@@ -78,7 +79,19 @@ def pytest_runtest_call(item: pytest.Item):
         # a Playwright test's own event loop runs in this thread; the check is plain sync code
         with mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}):
             _check_clock_mirrors()
+            _check_day_counts()
     return result
+
+
+def _check_day_counts() -> None:
+    """The per-day counts the actions kept equal those recomputed from the
+    dossiers (``manage.py stats_verify``)."""
+    from reports.counters import differences
+
+    wrong = differences()
+    assert not wrong, "per-day counts differ from the dossiers:\n" + "\n".join(
+        str(w) for w in wrong[:20]
+    )
 
 
 def _check_clock_mirrors() -> None:

@@ -577,3 +577,70 @@ def _officer_name(username: str) -> str:
     from procedures.models import Officer
 
     return Officer.objects.get(user__username=username).full_name
+
+
+def test_stats_verify_finds_nothing_then_finds_a_changed_count(scenario):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from reports.models import DayCount
+
+    out = io.StringIO()
+    call_command("stats_verify", stdout=out)
+    assert "0 chênh lệch" in out.getvalue()
+    row = DayCount.objects.filter(kind="ended", outcome="resolved").first()
+    DayCount.objects.filter(pk=row.pk).update(n=row.n + 1)
+    with pytest.raises(CommandError, match="1 dòng"):
+        call_command("stats_verify", stdout=io.StringIO())
+    call_command("stats_verify", "--rebuild", stdout=io.StringIO())
+    from reports.counters import differences
+
+    assert differences() == []
+    restored = DayCount.objects.filter(
+        kind="ended",
+        outcome="resolved",
+        day=row.day,
+        verdict=row.verdict,
+        verdict_766=row.verdict_766,
+        extra=row.extra,
+        procedure_id=row.procedure_id,
+    ).get()
+    assert restored.n == row.n
+
+
+def test_counts_follow_a_calendar_override_that_moves_the_due_time(demo, clock, api):
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from reports.counters import differences
+    from reports.periods import parse_period
+    from reports.selectors import Scope, results
+
+    desk, handler, leader = api(BHXH["desk"]), api(BHXH["handler"]), api(BHXH["leader"])
+    code = desk.post("/api/v1/dossiers/", receipt_body(), format="json").json()["code"]
+    act(handler, code, "claim")  # Mon 30/11 08:00, due Wed 9/12 08:00
+    admin = APIClient()
+    admin.force_authenticate(User.objects.get(username="admin"))
+    r = admin.post(
+        "/api/v1/calendar/overrides/",
+        {
+            "date": "2026-12-04",
+            "kind": "day_off",
+            "scope": "centre",
+            "centre": "14797",
+            "reason": "Sửa chữa trụ sở",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    assert desk.get(f"/api/v1/dossiers/{code}/").json()["due_at"] == "2026-12-10T08:00:00+07:00"
+    clock.set(at(9, 10))  # after the old due time, before the new one
+    act(handler, code, "advance")
+    act(leader, code, "claim")
+    act(leader, code, "advance")
+    scope = Scope(User.objects.get(username=MANAGER))
+    period = parse_period("range", at=at(9, 11), start="2026-12-01", end="2026-12-31")
+    figures = results(scope, period, at=at(9, 11))
+    assert figures["resolved_early"]["value"] == 1 and figures["resolved_late"]["value"] == 0
+    assert differences() == []

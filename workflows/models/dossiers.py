@@ -344,6 +344,8 @@ class Handover(models.Model):
     due_at = models.DateTimeField(_("hạn của bước"), null=True)
     completed_at = models.DateTimeField(_("hoàn thành lúc"), null=True, blank=True)
     verdict = models.CharField(max_length=10, choices=Timeliness.choices, blank=True)
+    #: working seconds the step's own clock ran (its ledger, written at completion)
+    used_seconds = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(_("ghi chú"), max_length=1000, blank=True)
     clock = models.OneToOneField(Clock, on_delete=models.PROTECT, related_name="handover")
     task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="handover", null=True)

@@ -30,23 +30,37 @@ from workflows.models import (
 # ---------------------------------------------------------------------------
 
 
-def visibility_filter(user) -> Q | None:
-    """``None`` means everything; otherwise the dossiers the user may see.
+def visibility(user) -> tuple[str, Any]:
+    """The rule of who sees which dossiers, as data: ``("all", None)``,
+    ``("centres", ids)``, ``("agency", id)`` or ``("none", None)``.
 
     Desk officers, managers and administrators see the dossiers of the centres
     in their scope; handlers and leaders those of their agency. Only the
-    superuser sees everything."""
+    superuser sees everything. (The dossier filter and the per-day counts'
+    filter are both made from it.)"""
     centre_ids = scope_centre_ids(user)
     if centre_ids is None:
-        return None
+        return ("all", None)
     officer = officer_of(user)
     if officer is None:
-        return Q(pk__in=[])
+        return ("none", None)
     if officer.role in (Role.MANAGER, Role.RECEIVER, Role.ADMINISTRATOR):
-        return Q(centre_id__in=sorted(centre_ids))
+        return ("centres", sorted(centre_ids))
     if officer.unit_id is None:
-        return Q(pk__in=[])
-    return Q(agency_id=officer.unit.agency_id)
+        return ("none", None)
+    return ("agency", officer.unit.agency_id)
+
+
+def visibility_filter(user) -> Q | None:
+    """``None`` means everything; otherwise the dossiers the user may see."""
+    kind, value = visibility(user)
+    if kind == "all":
+        return None
+    if kind == "centres":
+        return Q(centre_id__in=value)
+    if kind == "agency":
+        return Q(agency_id=value)
+    return Q(pk__in=[])
 
 
 def dossiers_visible_to(user) -> QuerySet[Dossier]:

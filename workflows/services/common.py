@@ -86,6 +86,9 @@ def save_dossier(dossier: Dossier) -> None:
         changed = [name for name, value in _columns(dossier).items() if loaded[name] != value]
         if changed:
             dossier.save(update_fields=changed)
+    from reports.counters import dossier_saved
+
+    dossier_saved(dossier, loaded)  # the per-day counts, in this transaction
     dossier._as_loaded = _columns(dossier)
 
 
@@ -266,8 +269,15 @@ def verdict_at(state, at: dt.datetime) -> str:
 
 def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: str = "") -> str:
     """End a clock (if running or paused) and return the verdict."""
+    return end_clock_measured(clock, at=at, actor=actor, calendar=calendar, reason=reason)[0]
+
+
+def end_clock_measured(
+    clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: str = ""
+) -> tuple[str, int | None]:
+    """End a clock; the verdict and the working seconds it ran in all."""
     if clock is None or clock.state in ("not_started", "ended"):
-        return ""
+        return "", None
     from workflows.services.deadlines import clock_events, clock_fold
 
     events = clock_events(clock)
@@ -282,7 +292,7 @@ def end_clock(clock: Clock | None, *, at: dt.datetime, actor, calendar, reason: 
         calendar=calendar,
         events=events,
     )
-    return verdict
+    return verdict, max(0, before.used_seconds)
 
 
 def open_supplement_request(dossier: Dossier) -> SupplementRequest | None:

@@ -132,7 +132,9 @@ def _stop(dossier: Dossier, *, at: dt.datetime, actor, note: str) -> str:
     verdict = end_clock(dossier.clock, at=at, actor=actor, calendar=calendar, reason=note)
     handover = dossier.current_handover
     if handover is not None and handover.completed_at is None:
-        handover_complete(handover, at=at, actor=actor, note=note, calendar=calendar)
+        handover_complete(
+            handover, at=at, actor=actor, note=note, calendar=calendar, dossier=dossier
+        )
     if dossier.process_id is not None:
         DossierFlow.instance.cancel(dossier.process)
     dossier.current_handover = None
@@ -274,6 +276,9 @@ def dossier_rate(*, code: str, score: str, comment: str = "") -> Rating:
                 )
         except IntegrityError:
             raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated") from None
+        from reports.counters import rated
+
+        rated(dossier, score)
         history_append(
             dossier=dossier,
             kind="rated",

@@ -159,7 +159,9 @@ def dossier_advance(*, actor, code: str, note: str = "", result: str = "") -> ob
             "Chỉ người đang xử lý bước này mới được chuyển bước.",
         )
         calendar = centre_calendar(dossier.centre)
-        verdict = handover_complete(handover, at=at, actor=actor, note=note, calendar=calendar)
+        verdict = handover_complete(
+            handover, at=at, actor=actor, note=note, calendar=calendar, dossier=dossier
+        )
         last = dossier.current_step + 1 >= len(dossier.route) - 1
         dossier_verdict = ""
         if last:
@@ -224,7 +226,12 @@ def dossier_return(*, actor, code: str, method: str) -> object:
         )
         calendar = centre_calendar(dossier.centre)
         verdict = handover_complete(
-            handover, at=at, actor=actor, note=f"Trả kết quả: {method}", calendar=calendar
+            handover,
+            at=at,
+            actor=actor,
+            note=f"Trả kết quả: {method}",
+            calendar=calendar,
+            dossier=dossier,
         )
         activation = _activation(task)
         if task.owner_id is None:

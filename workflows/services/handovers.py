@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from workflows.models import Handover
-from workflows.services.common import end_clock, hours_duration
+from workflows.services.common import end_clock_measured, hours_duration
 from workflows.services.context import current
 from workflows.services.deadlines import clock_start
 
@@ -63,18 +63,32 @@ def handover_open(*, task) -> Handover:
 
 
 def handover_complete(
-    handover: Handover, *, at: dt.datetime, actor, calendar, note: str = ""
+    handover: Handover, *, at: dt.datetime, actor, calendar, note: str = "", dossier=None
 ) -> str:
-    """Close the current row: its step ended at ``at``; returns the verdict."""
-    verdict = end_clock(handover.clock, at=at, actor=actor, calendar=calendar, reason=note)
+    """Close the current row: its step ended at ``at``; returns the verdict.
+    The step's verdict and the time its clock ran join the per-day counts."""
+    from reports.counters import step_completed
+
+    verdict, used = end_clock_measured(
+        handover.clock, at=at, actor=actor, calendar=calendar, reason=note
+    )
     handover.completed_at = at
     handover.verdict = verdict
+    handover.used_seconds = used
     handover.unclaimed_alarm_at = None
     if note:
         handover.note = note[:1000]
     if handover.to_officer_id is None and getattr(actor, "is_authenticated", False):
         handover.to_officer = actor
     handover.save(
-        update_fields=["completed_at", "verdict", "note", "to_officer", "unclaimed_alarm_at"]
+        update_fields=[
+            "completed_at",
+            "verdict",
+            "used_seconds",
+            "note",
+            "to_officer",
+            "unclaimed_alarm_at",
+        ]
     )
+    step_completed(handover, dossier if dossier is not None else handover.dossier)
     return verdict

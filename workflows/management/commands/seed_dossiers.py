@@ -20,8 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--per-day", type=int, default=2)
 
     def handle(self, *args, days: int, per_day: int, **options):
+        from reports.counters import rebuild
+        from reports.models import DayCount
+
         communes = [c for c, _, _ in DEMO_CENTRES]
         if Dossier.objects.filter(centre__commune_id__in=communes).exists():
+            if not DayCount.objects.exists():  # dossiers from before the counts were kept
+                self.stdout.write(f"Số liệu theo ngày: tính lại {rebuild()} dòng.")
             self.stdout.write("Hồ sơ mẫu: đã có, không nạp thêm.")
             return
         started = time.perf_counter()
