@@ -26,7 +26,7 @@ the action changed), ``step_completed`` (``handover_complete``) and ``rated``.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -210,82 +210,137 @@ def _requests(dossier_id: int) -> int:
 # ---------------------------------------------------------------------------
 
 
-def expected(*, chunk: int = 5000) -> Counter:
-    """The rows as the dossiers, control sheets and ratings say they should be."""
-    from django.db.models import Count
+def expected() -> Counter:
+    """The rows as the dossiers, control sheets and ratings say they should be:
+    one grouped query per kind, in the database (the same definitions as the
+    row builders above, written as SQL expressions)."""
+    from django.db.models import (
+        BigIntegerField,
+        Case,
+        CharField,
+        Count,
+        DecimalField,
+        ExpressionWrapper,
+        F,
+        IntegerField,
+        Sum,
+        Value,
+        When,
+    )
+    from django.db.models.functions import Cast, Coalesce, TruncDate
 
-    from workflows.models import Dossier, Handover, Rating, SupplementRequest
+    from workflows.models import Dossier, Handover, SupplementRequest
 
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    def day(field):
+        return TruncDate(field, tzinfo=LOCAL_TZ)
 
-    def put(row):
-        key, values = row
-        t = totals[key]
-        for i, v in enumerate(values):
-            t[i] += v
-
-    twice = set(
+    twice = (
         SupplementRequest.objects.values("dossier_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=2)
-        .values_list("dossier_id", flat=True)
+        .annotate(c=Count("pk"))
+        .filter(c__gte=2)
+        .values("dossier_id")
     )
-    scores = dict(Rating.objects.values_list("dossier_id", "score"))
-    fields = (
-        "pk",
-        "centre_id",
-        "agency_id",
-        "procedure_id",
-        "channel",
-        "status",
-        "received_at",
-        "ended_at",
-        "returned_at",
-        "return_method",
-        "timeliness",
-        "verdict_766",
-        "elapsed_766_seconds",
+    outcome = Case(
+        *[When(status=status, then=Value(name)) for status, name in OUTCOME_OF.items()],
+        default=F("status"),
+        output_field=CharField(),
     )
-    last = 0
-    while True:
-        batch = list(
-            Dossier.objects.filter(pk__gt=last, received_at__isnull=False)
-            .order_by("pk")
-            .only(*fields)[:chunk]
+    received = Dossier.objects.filter(received_at__isnull=False)
+    ended = received.filter(ended_at__isnull=False)
+    dims = ("centre_id", "agency_id", "procedure_id")
+    queries = {
+        "received": received.annotate(d=day("received_at"), ch=F("channel")).values(
+            "d", *dims, "ch"
+        ),
+        "ended": ended.annotate(
+            d=day("ended_at"),
+            oc=outcome,
+            vd=F("timeliness"),
+            v7=F("verdict_766"),
+            ex=Case(
+                When(pk__in=twice, then=Value("second_request")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+        ).values("d", *dims, "oc", "vd", "v7", "ex"),
+        "duration": ended.filter(
+            status__in=[s for s, name in OUTCOME_OF.items() if name == "resolved"],
+            elapsed_766_seconds__isnull=False,
         )
-        if not batch:
-            break
-        last = batch[-1].pk
-        for d in batch:
-            put(received_row(d))
-            if d.ended_at is not None:
-                put(ended_row(d, second_request=d.pk in twice))
-                duration = duration_row(d)
-                if duration is not None:
-                    put(duration)
-                if d.pk in scores:
-                    put(rating_row(d, scores[d.pk]))
-            if d.returned_at is not None:
-                put(returned_row(d))
+        .annotate(
+            d=day("ended_at"),
+            ex=Cast(
+                ExpressionWrapper(F("elapsed_766_seconds") / 3600, output_field=IntegerField()),
+                CharField(),
+            ),
+        )
+        .values("d", *dims, "ex"),
+        "returned": received.filter(returned_at__isnull=False)
+        .annotate(d=day("returned_at"), ex=F("return_method"))
+        .values("d", *dims, "ex"),
+        "rating": ended.filter(rating__isnull=False)
+        .annotate(d=day("ended_at"), v7=F("verdict_766"), ex=F("rating__score"))
+        .values("d", *dims, "v7", "ex"),
+    }
+    out: Counter = Counter()
+    for kind, qs in queries.items():
+        seconds = Sum(Coalesce("elapsed_766_seconds", 0)) if kind in ("ended", "duration") else None
+        rows = qs.annotate(n=Count("pk"), **({"s": seconds} if seconds is not None else {}))
+        for r in rows:
+            key = {
+                "day": r["d"],
+                "kind": kind,
+                "centre_id": r["centre_id"],
+                "agency_id": r["agency_id"],
+                "procedure_id": r["procedure_id"],
+                "unit_id": 0,
+                "officer_id": 0,
+                "channel": r.get("ch", ""),
+                "outcome": r.get("oc", ""),
+                "verdict": r.get("vd", "") or "",
+                "verdict_766": r.get("v7", "") or "",
+                "extra": r.get("ex", "") or "",
+            }
+            out[tuple(key[k] for k in KEY)] = (r["n"], int(r.get("s") or 0), 0)
     steps = (
         Handover.objects.filter(completed_at__isnull=False)
         .exclude(verdict="")
-        .select_related("dossier")
-        .only(
-            "completed_at",
-            "to_unit_id",
-            "to_officer_id",
-            "verdict",
-            "used_seconds",
-            "budget_hours",
-            "dossier__centre_id",
-            "dossier__agency_id",
-            "dossier__procedure_id",
+        .annotate(
+            d=day("completed_at"),
+            c=F("dossier__centre_id"),
+            a=F("dossier__agency_id"),
+            p=F("dossier__procedure_id"),
+            o=Coalesce("to_officer_id", 0),
+        )
+        .values("d", "c", "a", "p", "to_unit_id", "o", "verdict")
+        .annotate(
+            n=Count("pk"),
+            s=Sum(Coalesce("used_seconds", 0), output_field=BigIntegerField()),
+            b=Sum(
+                ExpressionWrapper(
+                    F("budget_hours") * 3600,
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
+                )
+            ),
         )
     )
-    for h in steps.iterator(chunk_size=chunk):
-        put(step_row(h, h.dossier))
-    return Counter({k: tuple(v) for k, v in totals.items()})
+    for r in steps:
+        key = (
+            r["d"],
+            "step",
+            r["c"],
+            r["a"],
+            r["p"],
+            r["to_unit_id"],
+            r["o"],
+            "",
+            "",
+            r["verdict"],
+            "",
+            "",
+        )
+        out[key] = (r["n"], int(r["s"] or 0), int(r["b"] or 0))
+    return out
 
 
 def stored() -> Counter:

@@ -28,7 +28,6 @@ from workflows.selectors.inbox import (
     OUTCOMES,
     holding_q,
     late_between,
-    later_q,
     open_at,
     overdue_at,
     overran_q,
@@ -171,6 +170,25 @@ def overdue_q(period: Period, *, at: dt.datetime) -> Q:
     return overdue_at(end)
 
 
+def _open_at(scope: Scope, moment: dt.datetime, *, at: dt.datetime, by: str | None) -> dict:
+    """How many dossiers were open (received, processing not ended) at
+    ``moment``, by group: those still open now plus those that ended since,
+    both read through indexes (status; ended_at), so the cost follows what is
+    open or recent, not the whole history."""
+    open_now = scope.dossiers.filter(status__in=UNENDED_STATUSES, received_at__lt=moment)
+    ended_since = scope.dossiers.filter(
+        ended_at__gte=moment, received_at__isnull=False, received_at__lt=moment
+    )
+    out: dict = defaultdict(int)
+    for qs in (open_now, ended_since):
+        if by:
+            for value, n in qs.values_list(by).annotate(n=Count("pk")).values_list(by, "n"):
+                out[value] += n
+        else:
+            out[None] += qs.count()
+    return out
+
+
 def _empty_totals() -> dict[str, int]:
     keys = ["carried_over", "received", "in_progress", "overdue", "resolved"]
     keys += [f"received_{c}" for c, _ in CHANNELS]
@@ -185,12 +203,12 @@ def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None 
     grouped ``by`` a ``DayCount`` dimension (``agency_id``, ``procedure_id``,
     ``centre_id``), else the figures.
 
-    carried over = received before the period − ended before it;
-    in progress at its end = carried over + received − ended in it."""
+    carried over = open at its start (read from the open and the recently
+    ended dossiers); in progress at its end = carried over + received −
+    ended in it (the per-day counts)."""
     from django.db.models import Sum
 
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
-    before = period.start - dt.timedelta(days=1)
     dims = [by] if by else []
     out: dict = defaultdict(_empty_totals)
 
@@ -199,10 +217,8 @@ def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None 
         for r in qs:
             yield (r[by] if by else None), r
 
-    for g, r in rows("received", None, before):
-        out[g]["carried_over"] += r["total"]
-    for g, r in rows("ended", None, before):
-        out[g]["carried_over"] -= r["total"]
+    for g, n in _open_at(scope, period.start_at(), at=at, by=by).items():
+        out[g]["carried_over"] += n
     for g, r in rows("received", period.start, last_day, "channel"):
         out[g]["received"] += r["total"]
         out[g][f"received_{r['channel']}"] += r["total"]
@@ -260,10 +276,12 @@ def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
 
 
 def _day_seconds(centre_ids) -> dict[int, int]:
+    """The length of each centre's ordinary working day (its office hours;
+    a calendar override moves days, not the length of a day)."""
     from workflows.selectors.calendar import centre_calendar
 
     return {
-        c.pk: centre_calendar(c).day_seconds
+        c.pk: centre_calendar(c, overrides=[]).day_seconds
         for c in ServiceCentre.objects.filter(pk__in=centre_ids)
     }
 
@@ -378,15 +396,25 @@ def satisfaction(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, 
 def time_left_buckets(scope: Scope, *, at: dt.datetime) -> dict[str, Any]:
     today = at.astimezone(LOCAL_TZ).date()
     tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
-    running = Q(clock_running=True)
-    due_soon = running & Q(clock_warn_at__lte=at, clock_due_at__gt=at)
-    n = scope.dossiers.aggregate(
-        overdue=Count("pk", filter=running & Q(clock_due_at__lte=at)),
-        due_today=Count("pk", filter=due_soon & Q(clock_due_at__lt=tomorrow)),
-        within_day=Count("pk", filter=due_soon & Q(clock_due_at__gte=tomorrow)),
-        later=Count("pk", filter=later_q(at)),
-        paused=Count("pk", filter=Q(status=DossierStatus.AWAITING_SUPPLEMENT)),
-    )
+    # Index range counts on the running dossiers' due and warning times (a
+    # warning time is never after its due time, so what is overdue has
+    # passed its warning too): overdue = due ≤ now; due within a working day
+    # = warned − overdue; of those, due today; the rest has time left.
+    running = scope.dossiers.filter(clock_running=True)
+    total = running.count()
+    overdue = running.filter(clock_due_at__lte=at).count()
+    warned = running.filter(clock_warn_at__lte=at).count()
+    due_today = running.filter(
+        clock_warn_at__lte=at, clock_due_at__gt=at, clock_due_at__lt=tomorrow
+    ).count()
+    unwarned_overdue = running.filter(clock_due_at__lte=at, clock_warn_at__isnull=True).count()
+    n = {
+        "overdue": overdue,
+        "due_today": due_today,
+        "within_day": warned - (overdue - unwarned_overdue) - due_today,
+        "later": total - warned - unwarned_overdue,
+    }
+    n["paused"] = scope.dossiers.filter(status=DossierStatus.AWAITING_SUPPLEMENT).count()
     base = scope.query()
     return {
         "overdue": _figure(n["overdue"], {"tab": "overdue", **base}),
@@ -407,10 +435,77 @@ def time_left_buckets(scope: Scope, *, at: dt.datetime) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
+def by_centre(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
+    """For a scope of several centres (a province), who holds what, per
+    centre: held, at risk and overdue, unclaimed and since when; each centre
+    opens its own dashboard, where the officers are."""
+    running = Q(clock_running=True)
+    rows = {
+        r["centre_id"]: r
+        for r in scope.dossiers.filter(status__in=OPEN_STATUSES)
+        .values("centre_id")
+        .annotate(
+            held=Count("pk", filter=holding_q()),
+            at_risk=Count(
+                "pk", filter=holding_q() & running & Q(clock_warn_at__lte=at, clock_due_at__gt=at)
+            ),
+            overdue=Count("pk", filter=running & Q(clock_due_at__lte=at)),
+            waiting=Count("pk", filter=queued_q()),
+            oldest=Min("current_handover__handed_at", filter=queued_q()),
+        )
+    }
+    out = []
+    for centre in ServiceCentre.objects.filter(pk__in=rows).order_by("name"):
+        r = rows[centre.pk]
+        out.append(
+            {
+                "centre": centre.name,
+                "code": centre.code,
+                "held": _figure(r["held"], {"tab": "all", "centre": centre.code, "holding": "1"}),
+                "at_risk": r["at_risk"],
+                "overdue": _figure(r["overdue"], {"tab": "overdue", "centre": centre.code}),
+                "waiting": r["waiting"],
+                "oldest": local(r["oldest"]),
+            }
+        )
+    return out
+
+
+#: Statuses of a dossier whose processing or return is not over: what "now"
+#: figures read (through the (centre|agency, status) indexes), never the rest.
+OPEN_STATUSES = [
+    DossierStatus.SUBMITTED,
+    DossierStatus.RECEIVED,
+    DossierStatus.IN_PROGRESS,
+    DossierStatus.AWAITING_SUPPLEMENT,
+    DossierStatus.RESULT_READY,
+]
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    officer = getattr(user, "officer", None)
+    return (officer.full_name if officer else "") or user.get_username()
+
+
+#: Statuses of a received dossier whose processing has not ended (no ``ended_at``).
+UNENDED_STATUSES = [
+    DossierStatus.RECEIVED,
+    DossierStatus.IN_PROGRESS,
+    DossierStatus.AWAITING_SUPPLEMENT,
+]
+
+
+def several_centres(scope: Scope) -> bool:
+    rule, value = scope._visibility
+    return scope.centre is None and (rule == "all" or (rule == "centres" and len(value) > 1))
+
+
 def holders(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
     held = {
         row["current_handover__to_officer"]: row
-        for row in scope.dossiers.filter(holding_q())
+        for row in scope.dossiers.filter(holding_q(), status__in=OPEN_STATUSES)
         .values("current_handover__to_officer")
         .annotate(
             held=Count("pk"),
@@ -446,7 +541,7 @@ def holders(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
 def queues(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
     waiting = {
         row["current_handover__to_unit"]: row
-        for row in scope.dossiers.filter(queued_q())
+        for row in scope.dossiers.filter(queued_q(), status__in=OPEN_STATUSES)
         .values("current_handover__to_unit")
         .annotate(n=Count("pk"), oldest=Min("current_handover__handed_at"))
     }
@@ -473,54 +568,74 @@ def queues(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
 
 
 def responsibility(
-    scope: Scope, period: Period, *, at: dt.datetime, limit: int = 100
+    scope: Scope, period: Period, *, at: dt.datetime, limit: int = 50
 ) -> dict[str, Any]:
     """Late dossiers of the period (processing ended late in it, or open and
     overdue at its end) with the steps that overran their own budget before
     processing ended, from the control sheet: a completed step judged late,
     or an open one past its due time; and, per officer, the late dossiers
     with such a step of theirs."""
+    from django.db.models import Sum
+
     end = period.end_at(at)
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
-    late = scope.dossiers.filter(late_between(period.start, last_day, at=at))
-    total = late.count()
-    dossiers = list(
-        late.select_related("procedure").order_by("-ended_at", "clock_due_at", "pk")[:limit]
+    start = period.start_at()
+    # the two kinds are disjoint: one ended in the period, the other is open at its end
+    ended_late = scope.dossiers.filter(
+        ended_at__gte=start, ended_at__lt=end, received_at__isnull=False, timeliness="late"
+    )
+    overdue = scope.dossiers.filter(overdue_q(period, at=at))
+    total = (
+        scope.counts("ended", period.start, last_day)
+        .filter(verdict="late")
+        .aggregate(n=Sum("n"))["n"]
+        or 0
+    ) + overdue.count()
+    dossiers = list(overdue.select_related("procedure").order_by("clock_due_at", "pk")[:limit])
+    dossiers += list(
+        ended_late.select_related("procedure").order_by("-ended_at", "pk")[: limit - len(dossiers)]
     )
     steps = defaultdict(list)
-    by_officer: dict[str, dict[str, Any]] = {}
     for h in (
-        Handover.objects.filter(dossier__in=late)
+        Handover.objects.filter(dossier_id__in=[d.pk for d in dossiers])
         .filter(overran_q(end))
         .select_related("to_unit", "to_officer__officer")
         .order_by("dossier_id", "seq")
     ):
-        who = h.to_officer
-        name = getattr(getattr(who, "officer", None), "full_name", "") or (
-            who.get_username() if who else ""
-        )
         steps[h.dossier_id].append(
             {
                 "step": h.step_name,
                 "unit": h.to_unit.name,
-                "officer": name or "(chưa có người nhận)",
+                "officer": _name(h.to_officer) or "(chưa có người nhận)",
                 "budget_hours": float(h.budget_hours),
                 "due_at": local(h.due_at),
                 "completed_at": local(h.completed_at),
                 "open": h.completed_at is None,
             }
         )
-        if who is not None:
-            entry = by_officer.setdefault(
-                who.get_username(),
-                {"name": name, "username": who.get_username(), "steps": 0, "dossiers": set()},
-            )
-            entry["steps"] += 1
-            entry["dossiers"].add(h.dossier_id)
+    by_officer: dict[str, dict[str, Any]] = {}
+    if not several_centres(scope):
+        late = scope.dossiers.filter(late_between(period.start, last_day, at=at))
+        for r in (
+            Handover.objects.filter(dossier__in=late, to_officer__isnull=False)
+            .filter(overran_q(end))
+            .values("to_officer__username")
+            .annotate(steps=Count("pk"), dossiers=Count("dossier_id", distinct=True))
+        ):
+            username = r["to_officer__username"]
+            by_officer[username] = {
+                "name": "",
+                "username": username,
+                "steps": r["steps"],
+                "dossiers": r["dossiers"],
+            }
+        for o in Officer.objects.filter(user__username__in=by_officer).select_related("user"):
+            by_officer[o.user.username]["name"] = o.full_name
+        for entry in by_officer.values():
+            entry["name"] = entry["name"] or entry["username"]
     base = scope.query()
     late_link = _link(late_from=period.start, late_to=last_day, **base)
     for entry in by_officer.values():
-        entry["dossiers"] = len(entry["dossiers"])
         entry["link"] = {**late_link, "late_step_by": entry["username"]}
     rows = [
         {
@@ -613,8 +728,11 @@ def dashboard(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any
         "procedures": by_procedure(scope, period, at=at),
         "satisfaction": satisfaction(scope, period, at=at),
         "time_left": time_left_buckets(scope, at=at),
-        "holders": holders(scope, at=at),
-        "queues": queues(scope, at=at),
+        **(
+            {"centres": by_centre(scope, at=at), "holders": [], "queues": []}
+            if several_centres(scope)
+            else {"centres": None, "holders": holders(scope, at=at), "queues": queues(scope, at=at)}
+        ),
         "responsibility": responsibility(scope, period, at=at),
         "trend": trend(scope, period, at=at),
         "unit_steps": unit_steps(scope, period, at=at),

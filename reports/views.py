@@ -357,6 +357,21 @@ TABLES = {
             for o in d["holders"]
         ],
     ),
+    "centres": (
+        "Rõ người, rõ việc theo trung tâm",
+        ["Trung tâm", "Đang có người giữ", "Sắp quá hạn", "Quá hạn", "Chờ nhận", "Chờ lâu nhất từ"],
+        lambda d: [
+            [
+                c["centre"],
+                c["held"]["value"],
+                c["at_risk"],
+                c["overdue"]["value"],
+                c["waiting"],
+                _time(c["oldest"]),
+            ]
+            for c in d["centres"] or []
+        ],
+    ),
     "queues": (
         "Chờ nhận xử lý theo đơn vị",
         ["Đơn vị", "Chờ nhận", "Chờ lâu nhất từ"],

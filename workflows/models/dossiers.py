@@ -202,6 +202,18 @@ class Dossier(models.Model):
             models.Index(fields=["centre", "status"], name="dossier_centre_status_idx"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
             # the inbox: a scope's dossiers in due order, and its running ones
+            models.Index(
+                fields=["centre", "clock_warn_at"],
+                name="dossier_centre_warn_idx",
+                condition=models.Q(clock_running=True),
+            ),
+            models.Index(
+                fields=["agency", "clock_warn_at"],
+                name="dossier_agency_warn_idx",
+                condition=models.Q(clock_running=True),
+            ),
+            models.Index(fields=["centre", "ended_at"], name="dossier_centre_ended_idx"),
+            models.Index(fields=["agency", "ended_at"], name="dossier_agency_ended_idx"),
             models.Index(fields=["centre", "clock_due_at", "id"], name="dossier_centre_due_idx"),
             models.Index(fields=["agency", "clock_due_at", "id"], name="dossier_agency_due_idx"),
             models.Index(

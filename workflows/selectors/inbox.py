@@ -73,6 +73,8 @@ class InboxFilters:
     late_from: dt.date | None = None  # with late_to: late dossiers of those days
     late_to: dt.date | None = None
     rating: str = ""
+    centre: str = ""  # one centre of the scope, by its code
+    holding: bool = False  # the current step is held by someone
 
 
 @dataclass
@@ -317,6 +319,10 @@ def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossi
         qs = qs.filter(late_between(filters.late_from, filters.late_to, at=at))
     if filters.rating:
         qs = qs.filter(rating__score=filters.rating)
+    if filters.centre:
+        qs = qs.filter(centre__code=filters.centre)
+    if filters.holding:
+        qs = qs.filter(holding_q())
     q = (filters.q or "").strip()
     if q:
         digits = "".join(c for c in q if c.isdigit())

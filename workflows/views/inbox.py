@@ -78,6 +78,8 @@ class InboxForm(forms.Form):
     late_from = forms.DateField(label="Trễ hạn từ ngày", required=False)
     late_to = forms.DateField(label="đến ngày", required=False)
     late_step_by = forms.CharField(label="Bước trễ hạn của cán bộ", required=False, max_length=150)
+    centre = forms.CharField(label="Trung tâm", required=False, max_length=5)
+    holding = forms.BooleanField(label="Đang có người giữ", required=False)
     rating = forms.ChoiceField(
         label="Đánh giá", required=False, choices=[("", "Tất cả"), *RatingScore.choices]
     )
@@ -247,6 +249,8 @@ DRILL = (
     "late_from",
     "late_to",
     "rating",
+    "centre",
+    "holding",
 )
 
 
@@ -259,7 +263,9 @@ def _drill(form, filters) -> list[dict]:
             continue
         field = form.fields[name]
         shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
-        if hasattr(value, "strftime"):
+        if value is True:
+            shown, raw = "có", "on"
+        elif hasattr(value, "strftime"):
             shown, raw = value.strftime("%d/%m/%Y"), value.isoformat()
         else:
             raw = value
