@@ -15,6 +15,7 @@ What a dossier contributes (one row each, ``n`` = 1):
 * ``returned`` on the day of ``returned_at``: ``extra`` = the return method;
 * ``rating`` on the day processing ended: ``extra`` = the score, with the 766
   verdict (satisfaction subtracts the late and the dissatisfied);
+* ``corrected`` on the day processing ended, if its end time was corrected;
 * ``step`` for every completed step of its control sheet, on the day it was
   completed: unit, officer, the step's verdict; ``seconds`` used by its own
   clock and ``budget_seconds``.
@@ -117,6 +118,13 @@ def duration_row(dossier) -> tuple[tuple, tuple] | None:
     return key, (1, dossier.elapsed_766_seconds, 0)
 
 
+def corrected_row(dossier) -> tuple[tuple, tuple] | None:
+    """A dossier whose end time was corrected, on the (corrected) day it ended."""
+    if not dossier.corrections or dossier.ended_at is None:
+        return None
+    return _key(dossier, "corrected", local_day(dossier.ended_at)), (1, 0, 0)
+
+
 def returned_row(dossier) -> tuple[tuple, tuple]:
     key = _key(dossier, "returned", local_day(dossier.returned_at), extra=dossier.return_method)
     return key, (1, 0, 0)
@@ -145,11 +153,25 @@ def step_row(handover, dossier) -> tuple[tuple, tuple]:
     return key, (1, handover.used_seconds or 0, int(float(handover.budget_hours) * 3600))
 
 
+MONTH = ":m"  # a kind's month rows: ``day`` is the month's first day
+
+
+def with_months(rows: Iterable[tuple[tuple, tuple]]) -> list[tuple[tuple, tuple]]:
+    """Each day row and the same figures on its month's row (what long
+    periods sum: a year is twelve month rows, not 365 day rows)."""
+    out = []
+    for key, values in rows:
+        out.append((key, values))
+        day = key[0]
+        out.append(((day.replace(day=1), key[1] + MONTH, *key[2:]), values))
+    return out
+
+
 def add(rows: Iterable[tuple[tuple, tuple]]) -> None:
-    """Add to the day rows (insert, or add to the existing row)."""
+    """Add to the day rows and their month rows (insert, or add to the row)."""
     from reports.models import DayCount
 
-    rows = list(rows)
+    rows = with_months(rows)
     if not rows:
         return
     table = DayCount._meta.db_table
@@ -278,6 +300,7 @@ def expected() -> Counter:
         "returned": received.filter(returned_at__isnull=False)
         .annotate(d=day("returned_at"), ex=F("return_method"))
         .values("d", *dims, "ex"),
+        "corrected": ended.filter(corrections__gt=0).annotate(d=day("ended_at")).values("d", *dims),
         "rating": ended.filter(rating__isnull=False)
         .annotate(d=day("ended_at"), v7=F("verdict_766"), ex=F("rating__score"))
         .values("d", *dims, "v7", "ex"),
@@ -340,6 +363,14 @@ def expected() -> Counter:
             "",
         )
         out[key] = (r["n"], int(r["s"] or 0), int(r["b"] or 0))
+    months: dict[tuple, list[int]] = {}
+    for key, values in with_months(out.items()):
+        if key[1].endswith(MONTH):
+            total = months.setdefault(key, [0, 0, 0])
+            for i, v in enumerate(values):
+                total[i] += v
+    for key, values in months.items():
+        out[key] = tuple(values)
     return out
 
 

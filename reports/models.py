@@ -53,7 +53,7 @@ class DayCount(models.Model):
     upsert that adds to a row — never meets a NULL."""
 
     day = models.DateField()
-    kind = models.CharField(max_length=10)  # received, ended, returned, step, rating
+    kind = models.CharField(max_length=20)  # a kind, or a kind + ":m" for its month rows
     centre_id = models.IntegerField()
     agency_id = models.IntegerField()
     procedure_id = models.IntegerField()

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from config.clock import LOCAL_TZ
 from config.errors import NotFound, ValidationFailed
 from procedures.models import ServiceCentre
 from procedures.selectors import centres_visible_to
@@ -102,6 +103,10 @@ def periodic_report(scope: Scope, period: Period, *, at: dt.datetime, by: str) -
     rows = [{"name": name, **_row(n)} for name, n in sorted(merged.items())]
     rows = [r for r in rows if any(r[c] for c in COLUMNS)]
     total = _row(day_totals(scope, period, at=at))
+    from django.db.models import Sum
+
+    last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
+    corrected = scope.counts("corrected", period.start, last_day).aggregate(n=Sum("n"))["n"] or 0
     return {
         "title": "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         "by": by,
@@ -111,6 +116,7 @@ def periodic_report(scope: Scope, period: Period, *, at: dt.datetime, by: str) -
         "columns": COLUMNS,
         "rows": rows,
         "total": total,
+        "corrected": corrected,
         "period": period,
         "centre": scope.centre,
     }
@@ -161,6 +167,8 @@ def register(user, centre: ServiceCentre, period: Period, *, at: dt.datetime) ->
             notes.append(f"{d.get_status_display()}: {d.stop_reason}")
         if d.timeliness == "late":
             notes.append("Trễ hạn")
+        if d.corrections:
+            notes.append(f"Đã sửa thời điểm kết thúc xử lý ({d.corrections} lần, xem lịch sử)")
         if d.note:
             notes.append(d.note)
         rows.append(

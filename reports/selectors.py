@@ -70,12 +70,25 @@ class Scope:
         self.dossiers: QuerySet[Dossier] = dossiers
         self._visibility = visibility(user)
 
-    def counts(self, kind: str, first: dt.date | None = None, last: dt.date | None = None):
+    def counts(
+        self, kind: str, first: dt.date | None = None, last: dt.date | None = None, *, daily=False
+    ):
         """The per-day counts of this scope (``DayCount``), of one kind, for
-        the days ``first``–``last`` (either may be open)."""
+        the days ``first``–``last`` (either may be open): the month rows of
+        the months wholly inside, the day rows of the rest (``daily``: day
+        rows only, for figures per day)."""
+        from reports.counters import MONTH
         from reports.models import DayCount
 
-        qs = DayCount.objects.filter(kind=kind)
+        if daily:
+            days = Q(kind=kind)
+            if first is not None:
+                days &= Q(day__gte=first)
+            if last is not None:
+                days &= Q(day__lte=last)
+            qs = DayCount.objects.filter(days)
+        else:
+            qs = DayCount.objects.filter(_month_split(kind, kind + MONTH, first, last))
         rule, value = self._visibility
         if rule == "centres":
             qs = qs.filter(centre_id__in=value)
@@ -85,10 +98,6 @@ class Scope:
             qs = qs.none()
         if self.centre is not None:
             qs = qs.filter(centre_id=self.centre.pk)
-        if first is not None:
-            qs = qs.filter(day__gte=first)
-        if last is not None:
-            qs = qs.filter(day__lte=last)
         return qs
 
     def units(self) -> QuerySet[Unit]:
@@ -110,6 +119,31 @@ class Scope:
 
     def query(self) -> dict[str, str]:
         return {"centre": self.centre.code} if self.centre is not None else {}
+
+
+def _month_split(kind: str, month_kind: str, first: dt.date | None, last: dt.date | None) -> Q:
+    """Days ``first``–``last`` as whole months (month rows) and the days of the
+    partial months at either edge (day rows)."""
+    start = first
+    if start is None:
+        start = dt.date(2000, 1, 1)
+    stop = last if last is not None else dt.date(2100, 12, 31)
+    if start > stop:
+        return Q(pk__in=[])
+    # the first whole month starts on or after ``start``; the last ends on or before ``stop``
+    whole_from = (
+        start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    next_of_stop = stop + dt.timedelta(days=1)
+    whole_to = next_of_stop.replace(day=1)  # exclusive: months before this one end by ``stop``
+    if whole_from >= whole_to:
+        return Q(kind=kind, day__gte=start, day__lte=stop)
+    q = Q(kind=month_kind, day__gte=whole_from, day__lt=whole_to)
+    if start < whole_from:
+        q |= Q(kind=kind, day__gte=start, day__lt=whole_from)
+    if whole_to <= stop:
+        q |= Q(kind=kind, day__gte=whole_to, day__lte=stop)
+    return q
 
 
 def _link(**params: Any) -> dict[str, str]:
@@ -170,25 +204,6 @@ def overdue_q(period: Period, *, at: dt.datetime) -> Q:
     return overdue_at(end)
 
 
-def _open_at(scope: Scope, moment: dt.datetime, *, at: dt.datetime, by: str | None) -> dict:
-    """How many dossiers were open (received, processing not ended) at
-    ``moment``, by group: those still open now plus those that ended since,
-    both read through indexes (status; ended_at), so the cost follows what is
-    open or recent, not the whole history."""
-    open_now = scope.dossiers.filter(status__in=UNENDED_STATUSES, received_at__lt=moment)
-    ended_since = scope.dossiers.filter(
-        ended_at__gte=moment, received_at__isnull=False, received_at__lt=moment
-    )
-    out: dict = defaultdict(int)
-    for qs in (open_now, ended_since):
-        if by:
-            for value, n in qs.values_list(by).annotate(n=Count("pk")).values_list(by, "n"):
-                out[value] += n
-        else:
-            out[None] += qs.count()
-    return out
-
-
 def _empty_totals() -> dict[str, int]:
     keys = ["carried_over", "received", "in_progress", "overdue", "resolved"]
     keys += [f"received_{c}" for c, _ in CHANNELS]
@@ -203,9 +218,9 @@ def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None 
     grouped ``by`` a ``DayCount`` dimension (``agency_id``, ``procedure_id``,
     ``centre_id``), else the figures.
 
-    carried over = open at its start (read from the open and the recently
-    ended dossiers); in progress at its end = carried over + received −
-    ended in it (the per-day counts)."""
+    carried over = received before the period − ended before it (month rows
+    for whole months); in progress at its end = carried over + received −
+    ended in it."""
     from django.db.models import Sum
 
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
@@ -217,8 +232,11 @@ def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None 
         for r in qs:
             yield (r[by] if by else None), r
 
-    for g, n in _open_at(scope, period.start_at(), at=at, by=by).items():
-        out[g]["carried_over"] += n
+    before = period.start - dt.timedelta(days=1)
+    for g, r in rows("received", None, before):
+        out[g]["carried_over"] += r["total"]
+    for g, r in rows("ended", None, before):
+        out[g]["carried_over"] -= r["total"]
     for g, r in rows("received", period.start, last_day, "channel"):
         out[g]["received"] += r["total"]
         out[g][f"received_{r['channel']}"] += r["total"]
@@ -243,6 +261,8 @@ def day_totals(scope: Scope, period: Period, *, at: dt.datetime, by: str | None 
 
 
 def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
+    from django.db.models import Sum
+
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     before = period.start - dt.timedelta(days=1)
     n = day_totals(scope, period, at=at)
@@ -272,6 +292,8 @@ def results(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, Any]:
         )
     for outcome in ("refused", "withdrawn", "closed"):
         figures[outcome] = _figure(n[outcome], _link(outcome=outcome, **ended_range, **base))
+    corrected = scope.counts("corrected", period.start, last_day).aggregate(n=Sum("n"))["n"] or 0
+    figures["corrected"] = _figure(corrected, _link(corrected="on", **ended_range, **base))
     return figures
 
 
@@ -670,13 +692,13 @@ def trend(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[str, An
 
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
     received = dict(
-        scope.counts("received", period.start, last_day)
+        scope.counts("received", period.start, last_day, daily=True)
         .values_list("day")
         .annotate(n=Sum("n"))
         .values_list("day", "n")
     )
     resolved = dict(
-        scope.counts("ended", period.start, last_day)
+        scope.counts("ended", period.start, last_day, daily=True)
         .filter(outcome="resolved")
         .values_list("day")
         .annotate(n=Sum("n"))

@@ -314,6 +314,7 @@ RESULT_LABELS = {
     "withdrawn": "Rút hồ sơ",
     "refused": "Từ chối",
     "closed": "Dừng giải quyết",
+    "corrected": "Có sửa thời điểm kết thúc",
 }
 TIME_LABELS = {
     "overdue": "Quá hạn",

@@ -19,6 +19,11 @@ urlpatterns = [
         for action, view in dossiers.ACTION_VIEWS.items()
     ],
     path(
+        "dossiers/<str:code>/correct-end/",
+        dossiers.DossierCorrectEndView.as_view(),
+        name="dossier-correct-end",
+    ),
+    path(
         "dossiers/<str:code>/reissue-pin/",
         dossiers.DossierReissuePinView.as_view(),
         name="dossier-reissue-pin",

@@ -186,6 +186,7 @@ def test_results_match_the_hand_computed_figures(scenario):
         "in_progress": 2,  # G H
         "in_progress_overdue": 1,  # G
         "in_progress_within": 1,  # H
+        "corrected": 0,
     }
     # what was open plus what came in = what ended plus what is still open
     ended = r["resolved"] + r["refused"] + r["withdrawn"] + r["closed"]
@@ -644,3 +645,94 @@ def test_counts_follow_a_calendar_override_that_moves_the_due_time(demo, clock, 
     figures = results(scope, period, at=at(9, 11))
     assert figures["resolved_early"]["value"] == 1 and figures["resolved_late"]["value"] == 0
     assert differences() == []
+
+
+def test_nothing_rewrites_an_end_time_or_a_verdict(scenario):
+    """No "reset overdue" path: the admin shows the end time and the verdicts
+    read-only, and a change posted to it leaves the dossier as it was."""
+    from django.contrib import admin as django_admin
+
+    from workflows.models import Dossier
+
+    model_admin = django_admin.site._registry[Dossier]
+    for field in ("ended_at", "timeliness", "received_at", "returned_at"):
+        assert field in model_admin.readonly_fields
+    code = scenario["B"]
+    before = Dossier.objects.values("ended_at", "timeliness", "verdict_766").get(code=code)
+    client = Client()
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username="admin"))
+    pk = Dossier.objects.get(code=code).pk
+    client.post(
+        f"/admin/workflows/dossier/{pk}/change/",
+        {"ended_at_0": "01/12/2026", "ended_at_1": "08:00", "timeliness": "on_time"},
+    )
+    assert Dossier.objects.values("ended_at", "timeliness", "verdict_766").get(code=code) == before
+
+
+def test_a_wrong_end_time_is_corrected_by_a_reasoned_event_and_flagged(scenario, api):
+    from workflows.models import Dossier, DossierEvent
+    from workflows.services.history import history_verify
+
+    code = scenario["B"]  # resolved Thu 10/12 10:00, appointment 08:00: late
+    manager = api(MANAGER)
+    url = f"/api/v1/dossiers/{code}/correct-end/"
+    body = {"ended_at": "2026-12-10T07:45:00+07:00", "reason": "Nhập nhầm giờ trên hệ thống"}
+    refused = api(BHXH["handler"]).post(url, body, format="json")
+    assert refused.status_code == 403 and refused.json()["error"] == "correction_forbidden"
+    short = manager.post(url, {**body, "reason": "sai"}, format="json")
+    assert short.status_code == 400 and "reason" in short.json()["fields"]
+    future = manager.post(url, {**body, "ended_at": "2026-12-19T08:00:00+07:00"}, format="json")
+    assert future.status_code == 400 and future.json()["error"] == "correction_out_of_range"
+    assert Dossier.objects.get(code=code).corrections == 0  # nothing half-written
+    r = manager.post(url, body, format="json")
+    assert r.status_code == 200, r.json()
+    assert r.json()["timeliness"] == "on_time" and r.json()["corrections"] == 1
+    event = DossierEvent.objects.filter(dossier__code=code).order_by("-seq").first()
+    assert event.kind == "end_corrected"
+    assert event.data["reason"] == body["reason"]
+    assert event.data["timeliness"] == ["late", "on_time"]
+    assert event.data["old_ended_at"].startswith("2026-12-10T03:00:00")  # 10:00 +07 in UTC
+    assert history_verify(Dossier.objects.get(code=code)) == []
+    d = _figures()
+    r2 = {k: v["value"] for k, v in d["results"].items()}
+    assert (r2["resolved_late"], r2["resolved_on_time"], r2["corrected"]) == (1, 1, 1)
+    listed = _listed(_manager(), d["results"]["corrected"]["link"])
+    assert listed == {code}
+    report = _manager().get("/reports/?" + urlencode(PERIOD)).content.decode()
+    assert 'id="corrected"' in report
+    # and through the dossier page's form, as a manager would
+    page = _manager().get(f"/dossiers/{code}/")
+    assert 'data-action="correct-end"' in page.content.decode()
+    again = _manager().post(
+        f"/dossiers/{code}/correct-end/",
+        {"correct-ended_at": "2026-12-10T07:50", "correct-reason": "Sửa lại cho đúng phút"},
+    )
+    assert again.status_code == 302
+    assert Dossier.objects.get(code=code).corrections == 2
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [
+        ("2026-12-01", "2026-12-11"),  # part of a month: day rows
+        ("2026-11-01", "2026-11-30"),  # a whole month: its month row
+        ("2026-11-15", "2026-12-31"),  # a partial month, a whole one
+        ("2026-01-01", "2026-12-31"),  # a year
+        ("2026-12-02", "2026-12-02"),  # one day
+    ],
+)
+def test_summed_counts_equal_the_dossiers_for_any_period(scenario, first, last):
+    """Month rows for whole months and day rows at the edges add up to what
+    the dossiers themselves say (``period_counts``, the live reading)."""
+    from django.contrib.auth.models import User
+
+    from reports.periods import parse_period
+    from reports.selectors import Scope, day_totals, period_counts
+
+    scope = Scope(User.objects.get(username=MANAGER))
+    period = parse_period("range", at=AT, start=first, end=last)
+    summed = day_totals(scope, period, at=AT)
+    live = scope.dossiers.aggregate(**period_counts(period, at=AT))
+    assert summed == live

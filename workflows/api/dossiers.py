@@ -478,3 +478,48 @@ class DossierReissuePinView(APIView):
                 "tracking_url": track_url(issued.dossier),
             }
         )
+
+
+class CorrectEndSerializer(serializers.Serializer):
+    ended_at = serializers.DateTimeField(help_text="Thời điểm kết thúc xử lý đúng, có múi giờ.")
+    reason = serializers.CharField(max_length=1000, help_text="Lý do sửa (ít nhất 10 ký tự).")
+
+
+class DossierCorrectEndView(APIView):
+    """A reasoned correction of a wrong end time by a centre's manager."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="dossier_correct_end",
+        summary="Sửa thời điểm kết thúc xử lý (sự kiện mới trong lịch sử, có lý do)",
+        request=CorrectEndSerializer,
+        responses={
+            200: dict,
+            400: ProblemSerializer,
+            403: ProblemSerializer,
+            404: ProblemSerializer,
+            409: ProblemSerializer,
+        },
+        tags=["dossiers"],
+    )
+    def post(self, request, code: str):
+        from workflows.services.corrections import dossier_correct_end
+
+        body = CorrectEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dossier = dossier_correct_end(
+            actor=request.user,
+            code=code,
+            ended_at=body.validated_data["ended_at"],
+            reason=body.validated_data["reason"],
+        )
+        return Response(
+            {
+                "code": dossier.code,
+                "ended_at": dossier.ended_at,
+                "timeliness": dossier.timeliness,
+                "verdict_766": dossier.verdict_766,
+                "corrections": dossier.corrections,
+            }
+        )

@@ -162,6 +162,8 @@ class Dossier(models.Model):
     elapsed_766_seconds = models.PositiveIntegerField(
         _("thời gian giải quyết (giây làm việc, QĐ 766)"), null=True, blank=True
     )
+    #: how many times the end time was corrected (``end_corrected`` events)
+    corrections = models.PositiveSmallIntegerField(default=0, editable=False)
     result = models.CharField(_("kết quả"), max_length=500, blank=True)
     return_method = models.CharField(
         _("hình thức trả"), max_length=20, choices=ReturnMethod.choices, blank=True

@@ -75,6 +75,7 @@ class InboxFilters:
     rating: str = ""
     centre: str = ""  # one centre of the scope, by its code
     holding: bool = False  # the current step is held by someone
+    corrected: bool = False  # its end time was corrected (a reasoned event)
 
 
 @dataclass
@@ -323,6 +324,8 @@ def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossi
         qs = qs.filter(centre__code=filters.centre)
     if filters.holding:
         qs = qs.filter(holding_q())
+    if filters.corrected:
+        qs = qs.filter(corrections__gt=0)
     q = (filters.q or "").strip()
     if q:
         digits = "".join(c for c in q if c.isdigit())

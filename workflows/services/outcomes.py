@@ -64,9 +64,13 @@ def outcome_766(dossier: Dossier, *, calendar=None) -> Outcome766:
         verdict = "late"
     else:
         verdict = timeliness(ended_at=dossier.ended_at, appointment=appointment)
-    return Outcome766(
-        verdict, max(0, state.elapsed_766_seconds), appointment, requests, state.paused_seconds
-    )
+    # from the first start to the dossier's end (its ledger's end, or a
+    # corrected moment after the last clock event), waiting subtracted
+    from workflows.worktime import working_time_between
+
+    elapsed = working_time_between(state.first_started_at, dossier.ended_at, calendar)
+    elapsed -= state.paused_seconds
+    return Outcome766(verdict, max(0, elapsed), appointment, requests, state.paused_seconds)
 
 
 def record_outcome(dossier: Dossier) -> None:

@@ -129,4 +129,20 @@ EVENT_LABELS = {
     "returned": "Trả kết quả",
     "rated": "Công dân đánh giá",
     "pin_reissued": "Cấp lại mã tra cứu",
+    "end_corrected": "Sửa thời điểm kết thúc xử lý",
 }
+
+
+class CorrectEndForm(forms.Form):
+    """A manager corrects a wrong end time, with a reason (a new history event)."""
+
+    ended_at = forms.DateTimeField(
+        label="Thời điểm kết thúc xử lý đúng",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+    reason = forms.CharField(
+        label="Lý do sửa (được ghi vào lịch sử hồ sơ)",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -24,6 +24,7 @@ from workflows.views.action_forms import (
     ACTION_PRINTS,
     EVENT_LABELS,
     AssignForm,
+    CorrectEndForm,
 )
 
 VERDICTS = dict(Timeliness.choices)
@@ -80,7 +81,7 @@ def _forms(dossier, allowed: list[str], bound=None):
     return forms
 
 
-def _page(request, dossier, *, bound=None, error=None, status=200):
+def _page(request, dossier, *, bound=None, error=None, status=200, correction=None):
     at = now()
     data = sel.detail(dossier, user=request.user, at=at)
     for event in data["events"]:
@@ -117,8 +118,59 @@ def _page(request, dossier, *, bound=None, error=None, status=200):
         "timeliness_label": VERDICTS.get(data["timeliness"], "") if data["timeliness"] else "",
         "print": ACTION_PRINTS.get(request.GET.get("done", "")),
         "done": ACTION_LABELS.get(request.GET.get("done", "")),
+        "correct": _correct_form(request, dossier, correction),
     }
     return render(request, "workflows/dossier.html", context, status=status)
+
+
+def _correct_form(request, dossier, bound):
+    from workflows.services.corrections import may_correct
+
+    if dossier.ended_at is None or dossier.received_at is None:
+        return None
+    if not may_correct(request.user, dossier):
+        return None
+    if bound is not None:
+        return bound
+    from config.clock import LOCAL_TZ
+
+    initial = dossier.ended_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    return CorrectEndForm(prefix="correct", initial={"ended_at": initial})
+
+
+@login_required
+@require_POST
+def dossier_correct_end_page(request, code: str):
+    """The correction form's answer: the dossier page, corrected or with the reason why not."""
+    from django.utils import timezone as dj_tz
+
+    from config.clock import LOCAL_TZ
+    from workflows.services.corrections import dossier_correct_end
+
+    dossier = _load(request, code)
+    form = CorrectEndForm(request.POST, prefix="correct")
+    if not form.is_valid():
+        return _page(request, dossier, correction=form, status=400)
+    moment = form.cleaned_data["ended_at"]
+    if dj_tz.is_naive(moment):
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    try:
+        dossier_correct_end(
+            actor=request.user,
+            code=dossier.code,
+            ended_at=moment,
+            reason=form.cleaned_data["reason"],
+        )
+    except NotFound:
+        raise Http404("Không tìm thấy hồ sơ.") from None
+    except DomainError as e:
+        if e.field and e.field in form.fields:
+            form.add_error(e.field, e.message)
+        else:
+            form.add_error(None, e.message)
+        return _page(request, _load(request, code), correction=form, status=e.status)
+    messages.success(request, "Đã sửa thời điểm kết thúc xử lý; lịch sử hồ sơ ghi lại lý do.")
+    return redirect(f"/dossiers/{dossier.code}/?done=correct")
 
 
 @login_required

@@ -80,6 +80,7 @@ class InboxForm(forms.Form):
     late_step_by = forms.CharField(label="Bước trễ hạn của cán bộ", required=False, max_length=150)
     centre = forms.CharField(label="Trung tâm", required=False, max_length=5)
     holding = forms.BooleanField(label="Đang có người giữ", required=False)
+    corrected = forms.BooleanField(label="Đã sửa thời điểm kết thúc", required=False)
     rating = forms.ChoiceField(
         label="Đánh giá", required=False, choices=[("", "Tất cả"), *RatingScore.choices]
     )
@@ -251,6 +252,7 @@ DRILL = (
     "rating",
     "centre",
     "holding",
+    "corrected",
 )
 
 
