@@ -1,7 +1,9 @@
 """The managers' pages at 10k, 100k and 1M dossiers (issue 10).
 
 Set-up as ``bench_inbox`` (whose machinery this reuses), with 166 centres:
-every commune of Thanh Hóa. The template dossiers go through the real
+every commune of Thanh Hóa, and a template mix where most dossiers are over
+(36 returned for 6 open per procedure, as at a real centre over a year,
+where the inbox benchmark's mix is half open). The template dossiers go through the real
 services at Hạc Thành (their per-day counts written by the actions' hooks);
 the clones are copied in SQL, so their per-day counts are then built by the
 same recomputation ``manage.py stats_verify`` runs (``counters.rebuild``,

@@ -28,6 +28,7 @@ from workflows.selectors.inbox import (
     OUTCOMES,
     holding_q,
     late_between,
+    later_q,
     open_at,
     overdue_at,
     overran_q,
@@ -188,10 +189,11 @@ def period_counts(period: Period, *, at: dt.datetime) -> dict[str, Count]:
 
 
 def open_q(period: Period, *, at: dt.datetime) -> Q:
-    """Received and not ended at the period's end (now, if it has not ended)."""
+    """Received and not ended at the period's end (now, if it has not ended:
+    then by status, which is indexed)."""
     end = period.end_at(at)
     if end >= at:
-        return Q(received_at__isnull=False, ended_at__isnull=True)
+        return Q(status__in=UNENDED_STATUSES)
     return open_at(end)
 
 
@@ -418,24 +420,15 @@ def satisfaction(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str, 
 def time_left_buckets(scope: Scope, *, at: dt.datetime) -> dict[str, Any]:
     today = at.astimezone(LOCAL_TZ).date()
     tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
-    # Index range counts on the running dossiers' due and warning times (a
-    # warning time is never after its due time, so what is overdue has
-    # passed its warning too): overdue = due ≤ now; due within a working day
-    # = warned − overdue; of those, due today; the rest has time left.
-    running = scope.dossiers.filter(clock_running=True)
-    total = running.count()
-    overdue = running.filter(clock_due_at__lte=at).count()
-    warned = running.filter(clock_warn_at__lte=at).count()
-    due_today = running.filter(
-        clock_warn_at__lte=at, clock_due_at__gt=at, clock_due_at__lt=tomorrow
-    ).count()
-    unwarned_overdue = running.filter(clock_due_at__lte=at, clock_warn_at__isnull=True).count()
-    n = {
-        "overdue": overdue,
-        "due_today": due_today,
-        "within_day": warned - (overdue - unwarned_overdue) - due_today,
-        "later": total - warned - unwarned_overdue,
-    }
+    # one pass over the running dossiers (the partial "running" indexes)
+    n = scope.dossiers.filter(clock_running=True).aggregate(
+        overdue=Count("pk", filter=Q(clock_due_at__lte=at)),
+        due_today=Count(
+            "pk", filter=Q(clock_warn_at__lte=at, clock_due_at__gt=at, clock_due_at__lt=tomorrow)
+        ),
+        within_day=Count("pk", filter=Q(clock_warn_at__lte=at, clock_due_at__gte=tomorrow)),
+        later=Count("pk", filter=later_q(at)),
+    )
     n["paused"] = scope.dossiers.filter(status=DossierStatus.AWAITING_SUPPLEMENT).count()
     base = scope.query()
     return {
@@ -613,10 +606,14 @@ def responsibility(
         .aggregate(n=Sum("n"))["n"]
         or 0
     ) + overdue.count()
-    dossiers = list(overdue.select_related("procedure").order_by("clock_due_at", "pk")[:limit])
-    dossiers += list(
-        ended_late.select_related("procedure").order_by("-ended_at", "pk")[: limit - len(dossiers)]
-    )
+    dossiers = []
+    if not several_centres(scope):  # a province lists them centre by centre
+        dossiers = list(overdue.select_related("procedure").order_by("clock_due_at", "pk")[:limit])
+        dossiers += list(
+            ended_late.select_related("procedure").order_by("-ended_at", "pk")[
+                : limit - len(dossiers)
+            ]
+        )
     steps = defaultdict(list)
     for h in (
         Handover.objects.filter(dossier_id__in=[d.pk for d in dossiers])
