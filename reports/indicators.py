@@ -159,12 +159,13 @@ def indicators_766(scope: Scope, period: Period, *, at: dt.datetime) -> dict[str
         or 0
     )
     # what is still open at the period's end: the dossiers themselves
-    unfinished = open_q(period, at=at)
-    live = scope.dossiers.aggregate(
-        unfinished=Count("pk", filter=unfinished),
-        unfinished_late=Count("pk", filter=unfinished & (overdue_q(period, at=at) | two_requests)),
+    unfinished = scope.dossiers.filter(open_q(period, at=at))
+    overdue = unfinished.filter(overdue_q(period, at=at))
+    n["unfinished"] = unfinished.count()
+    # late: overdue at the end, or (not overdue) with a second supplement request
+    n["unfinished_late"] = overdue.count() + (
+        unfinished.filter(two_requests).exclude(pk__in=overdue.values("pk")).count()
     )
-    n.update(live)
     unfinished_on_time = n["unfinished"] - n["unfinished_late"]
     counted_on_time = n["ended_early"] + n["ended_on_time"]
     whole = n["ended"] + n["unfinished_late"]

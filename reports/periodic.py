@@ -102,7 +102,11 @@ def periodic_report(scope: Scope, period: Period, *, at: dt.datetime, by: str) -
             merged[name] = dict(n)
     rows = [{"name": name, **_row(n)} for name, n in sorted(merged.items())]
     rows = [r for r in rows if any(r[c] for c in COLUMNS)]
-    total = _row(day_totals(scope, period, at=at))
+    # the total is the sum of the groups (each dossier has one agency and one procedure)
+    total = dict.fromkeys(COLUMNS, 0)
+    for n in grouped.values():
+        for key, value in _row(n).items():
+            total[key] += value
     from django.db.models import Sum
 
     last_day = min(period.end, at.astimezone(LOCAL_TZ).date())
