@@ -282,7 +282,8 @@ def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossi
             raise ValidationFailed(
                 "Kết quả xử lý không hợp lệ.", code="invalid_outcome", field="outcome"
             )
-        qs = qs.filter(status__in=OUTCOMES[filters.outcome])
+        # the figures count received dossiers (the official report's "nhận giải quyết")
+        qs = qs.filter(status__in=OUTCOMES[filters.outcome], received_at__isnull=False)
     if filters.timeliness:
         qs = qs.filter(timeliness=filters.timeliness)
     if filters.verdict_766:
