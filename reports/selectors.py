@@ -327,7 +327,8 @@ def by_procedure(scope: Scope, period: Period, *, at: dt.datetime) -> list[dict[
     """Per procedure, the dossiers resolved in the period: how many, how many
     late, and their processing time in working days (Decision 766: the
     waiting for the citizen subtracted): the mean, and the 90th percentile
-    (nearest rank, to the whole working hour below), "the usual time"."""
+    (nearest rank, in whole working hours rounded up: 90 % took at most
+    that long), "the usual time"."""
     from django.db.models import Sum
 
     from procedures.models import Procedure
