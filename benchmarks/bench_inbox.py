@@ -319,6 +319,35 @@ def _clone(cursor, *, first: int, last: int, templates: list[int], strides: dict
     )
 
 
+def prepare_clones(codes: list[str], centre_ids: list[int]) -> tuple[list[int], dict[str, int]]:
+    """The template dossiers' ids, the map from Hạc Thành's directory to each
+    centre's (table ``bench_map``) and the id strides the clones are offset by."""
+    from django.db import connection
+
+    from workflows.models import Dossier
+
+    templates = list(
+        Dossier.objects.filter(code__in=codes).order_by("id").values_list("id", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_map (kind text, c int, old bigint, new bigint, "
+            "PRIMARY KEY (kind, c, old))"
+        )
+        cursor.executemany(
+            "INSERT INTO bench_map VALUES (%s, %s, %s, %s)", _directory_map(centre_ids)
+        )
+        strides = {}
+        for key, table in (
+            ("dossier", "workflows_dossier"),
+            ("clock", "workflows_clock"),
+            ("handover", "workflows_handover"),
+        ):
+            cursor.execute(f"SELECT max(id) FROM {table}")
+            strides[key] = cursor.fetchone()[0] + 1
+    return templates, strides
+
+
 def _names() -> tuple[list[str], list[str]]:
     from workflows.folding import fold
 
@@ -459,7 +488,6 @@ def run() -> dict:
         from django.conf import settings
         from django.contrib.auth.models import User
         from django.core.management import call_command
-        from django.db import connection
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         quiet = io.StringIO()  # stdout is the JSON's
@@ -474,25 +502,7 @@ def run() -> dict:
         log(f"{len(codes)} template dossiers ({time.perf_counter() - started:.0f} s)")
         from workflows.models import Dossier
 
-        templates = list(
-            Dossier.objects.filter(code__in=codes).order_by("id").values_list("id", flat=True)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE UNLOGGED TABLE bench_map (kind text, c int, old bigint, new bigint, "
-                "PRIMARY KEY (kind, c, old))"
-            )
-            cursor.executemany(
-                "INSERT INTO bench_map VALUES (%s, %s, %s, %s)", _directory_map(centre_ids)
-            )
-            strides = {}
-            for key, table in (
-                ("dossier", "workflows_dossier"),
-                ("clock", "workflows_clock"),
-                ("handover", "workflows_handover"),
-            ):
-                cursor.execute(f"SELECT max(id) FROM {table}")
-                strides[key] = cursor.fetchone()[0] + 1
+        templates, strides = prepare_clones(codes, centre_ids)
         by_status = dict(Dossier.objects.filter(code__in=codes).values_list("status", "code"))
         state = {
             "templates": templates,

@@ -197,25 +197,7 @@ def run() -> dict:
         # (the measured lifecycles' dossiers stay: returned ones, at Hạc Thành)
         codes = inbox._templates()
         _province_manager()
-        templates = list(
-            Dossier.objects.filter(code__in=codes).order_by("id").values_list("id", flat=True)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE UNLOGGED TABLE bench_map (kind text, c int, old bigint, new bigint, "
-                "PRIMARY KEY (kind, c, old))"
-            )
-            cursor.executemany(
-                "INSERT INTO bench_map VALUES (%s, %s, %s, %s)", inbox._directory_map(centre_ids)
-            )
-            strides = {}
-            for key, table in (
-                ("dossier", "workflows_dossier"),
-                ("clock", "workflows_clock"),
-                ("handover", "workflows_handover"),
-            ):
-                cursor.execute(f"SELECT max(id) FROM {table}")
-                strides[key] = cursor.fetchone()[0] + 1
+        templates, strides = inbox.prepare_clones(codes, centre_ids)
         hooked = counters.differences()
         log(f"after the templates, through the services: {len(hooked)} differences")
         state = {

@@ -34,21 +34,9 @@ from typing import Any
 from django.db import connection
 
 from config.clock import LOCAL_TZ
+from reports.models import DAYCOUNT_KEY
 
-KEY = (
-    "day",
-    "kind",
-    "centre_id",
-    "agency_id",
-    "procedure_id",
-    "unit_id",
-    "officer_id",
-    "channel",
-    "outcome",
-    "verdict",
-    "verdict_766",
-    "extra",
-)
+KEY = DAYCOUNT_KEY
 VALUES = ("n", "seconds", "budget_seconds")
 
 OUTCOME_OF = {
@@ -184,8 +172,7 @@ def add(rows: Iterable[tuple[tuple, tuple]]) -> None:
         f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {update}"
     )
     with connection.cursor() as cursor:
-        for key, values in rows:
-            cursor.execute(sql, [*key, *values])
+        cursor.executemany(sql, [[*key, *values] for key, values in rows])
 
 
 # ---------------------------------------------------------------------------
@@ -193,8 +180,9 @@ def add(rows: Iterable[tuple[tuple, tuple]]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def dossier_saved(dossier, loaded: dict | None) -> None:
-    """After ``save_dossier``: what this action changed adds to the day rows."""
+def dossier_saved(dossier, loaded: dict | None, *, supplement_requests: int | None = None) -> None:
+    """After ``save_dossier``: what this action changed adds to the day rows
+    (``supplement_requests``: already counted by the 766 reading of the end)."""
 
     def newly(name: str) -> bool:
         return getattr(dossier, name) is not None and (loaded is None or loaded[name] is None)
@@ -203,7 +191,9 @@ def dossier_saved(dossier, loaded: dict | None) -> None:
     if newly("received_at"):
         rows.append(received_row(dossier))
     if newly("ended_at") and dossier.received_at is not None:
-        rows.append(ended_row(dossier, second_request=_requests(dossier.pk) >= 2))
+        if supplement_requests is None:
+            supplement_requests = requests_of(dossier.pk)
+        rows.append(ended_row(dossier, second_request=supplement_requests >= 2))
         duration = duration_row(dossier)
         if duration is not None:
             rows.append(duration)
@@ -222,7 +212,7 @@ def rated(dossier, score: str) -> None:
         add([rating_row(dossier, score)])
 
 
-def _requests(dossier_id: int) -> int:
+def requests_of(dossier_id: int) -> int:
     from workflows.models import SupplementRequest
 
     return SupplementRequest.objects.filter(dossier_id=dossier_id).count()

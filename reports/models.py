@@ -43,6 +43,23 @@ class FigureView(models.Model):
         raise RuntimeError("The access log is append-only.")
 
 
+#: The dimensions of a day row, its unique key (``reports.counters`` upserts on it).
+DAYCOUNT_KEY = (
+    "day",
+    "kind",
+    "centre_id",
+    "agency_id",
+    "procedure_id",
+    "unit_id",
+    "officer_id",
+    "channel",
+    "outcome",
+    "verdict",
+    "verdict_766",
+    "extra",
+)
+
+
 class DayCount(models.Model):
     """Per-day counts kept in the same transaction as the events that change
     them (``reports.counters``), so the dashboard sums days instead of
@@ -73,20 +90,7 @@ class DayCount(models.Model):
         verbose_name_plural = _("số liệu theo ngày")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "day",
-                    "kind",
-                    "centre_id",
-                    "agency_id",
-                    "procedure_id",
-                    "unit_id",
-                    "officer_id",
-                    "channel",
-                    "outcome",
-                    "verdict",
-                    "verdict_766",
-                    "extra",
-                ],
+                fields=list(DAYCOUNT_KEY),
                 name="daycount_key",
             )
         ]

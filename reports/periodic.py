@@ -20,7 +20,7 @@ from procedures.selectors import centres_visible_to
 from reports.periods import Period
 from reports.selectors import Scope, day_totals
 from workflows.models import DossierStatus, Handover
-from workflows.selectors.dossiers import dossiers_visible_to, local
+from workflows.selectors.dossiers import dossiers_visible_to, local, officer_name
 
 GROUPS = {
     "agency": ("agency__name", "Cơ quan, đơn vị"),
@@ -188,9 +188,11 @@ def register(user, centre: ServiceCentre, period: Period, *, at: dt.datetime) ->
                 "received_at": local(d.received_at),
                 "appointment": local(d.clock.first_due_at if d.clock else None),
                 "returned_at": local(d.returned_at),
-                "handed_over": _name(first.from_officer) if first else "",
-                "handed_to": (_name(first.to_officer) or first.to_unit.name) if first else "",
-                "returned_by": _name(back.to_officer) if back and d.returned_at else "",
+                "handed_over": officer_name(first.from_officer) if first else "",
+                "handed_to": (officer_name(first.to_officer) or first.to_unit.name)
+                if first
+                else "",
+                "returned_by": officer_name(back.to_officer) if back and d.returned_at else "",
                 "returned_to": d.applicant_name if d.returned_at else "",
                 "notes": "; ".join(notes),
             }
@@ -203,13 +205,6 @@ def register(user, centre: ServiceCentre, period: Period, *, at: dt.datetime) ->
         "truncated": total > len(rows),
         "limit": REGISTER_LIMIT,
     }
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    officer = getattr(user, "officer", None)
-    return (officer.full_name if officer else "") or user.get_username()
 
 
 def _vn(value) -> str:

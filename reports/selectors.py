@@ -22,8 +22,15 @@ from config.errors import NotFound, PermissionDenied
 from procedures.models import Officer, Role, ServiceCentre, Unit
 from procedures.selectors import officer_of, scope_centre_ids, sees_everything, units_visible_to
 from reports.periods import Period
-from workflows.models import Dossier, DossierStatus, Handover, RatingScore
-from workflows.selectors.dossiers import dossiers_visible_to, local, visibility
+from workflows.models import (
+    ENDED_STATUSES,
+    FINAL_STATUSES,
+    Dossier,
+    DossierStatus,
+    Handover,
+    RatingScore,
+)
+from workflows.selectors.dossiers import dossiers_visible_to, local, officer_name, visibility
 from workflows.selectors.inbox import (
     OUTCOMES,
     holding_q,
@@ -489,27 +496,12 @@ def by_centre(scope: Scope, *, at: dt.datetime) -> list[dict[str, Any]]:
 
 #: Statuses of a dossier whose processing or return is not over: what "now"
 #: figures read (through the (centre|agency, status) indexes), never the rest.
-OPEN_STATUSES = [
-    DossierStatus.SUBMITTED,
-    DossierStatus.RECEIVED,
-    DossierStatus.IN_PROGRESS,
-    DossierStatus.AWAITING_SUPPLEMENT,
-    DossierStatus.RESULT_READY,
-]
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    officer = getattr(user, "officer", None)
-    return (officer.full_name if officer else "") or user.get_username()
+OPEN_STATUSES = [s for s in DossierStatus if s not in FINAL_STATUSES]
 
 
 #: Statuses of a received dossier whose processing has not ended (no ``ended_at``).
 UNENDED_STATUSES = [
-    DossierStatus.RECEIVED,
-    DossierStatus.IN_PROGRESS,
-    DossierStatus.AWAITING_SUPPLEMENT,
+    s for s in OPEN_STATUSES if s not in ENDED_STATUSES and s != DossierStatus.SUBMITTED
 ]
 
 
@@ -626,7 +618,7 @@ def responsibility(
             {
                 "step": h.step_name,
                 "unit": h.to_unit.name,
-                "officer": _name(h.to_officer) or "(chưa có người nhận)",
+                "officer": officer_name(h.to_officer) or "(chưa có người nhận)",
                 "budget_hours": float(h.budget_hours),
                 "due_at": local(h.due_at),
                 "completed_at": local(h.completed_at),

@@ -4,6 +4,8 @@ The figures come from ``reports.selectors`` and ``reports.indicators``."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -13,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.clock import now
-from config.errors import DomainError, NotFound, PermissionDenied
+from config.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from procedures.api import ProblemSerializer
 from procedures.selectors import centres_visible_to
 from reports import xlsx
@@ -42,26 +44,46 @@ def _period(params, at) -> Period:
     )
 
 
-def _scope_and_period(request, at):
+def _own_period(request, at):
+    """The period asked for; on bad input, this month and the error (a page
+    shows both, with status 400)."""
     try:
-        scope = Scope(request.user, centre_code=request.GET.get("centre", "")[:20])
+        return _period(request.GET, at), None
+    except DomainError as e:
+        return parse_period("month", at=at), e
+
+
+def _scope(request) -> Scope:
+    try:
+        return Scope(request.user, centre_code=request.GET.get("centre", "")[:20])
     except NotFound:
         raise Http404("Không có trung tâm này.") from None
-    error = None
-    try:
-        period = _period(request.GET, at)
-    except DomainError as e:
-        error = e
-        period = parse_period("month", at=at)
-    return scope, period, error
+
+
+def _scope_and_period(request, at):
+    return (_scope(request), *_own_period(request, at))
+
+
+def refusing(view):
+    """A signed-in page whose refusals are pages: a role without the
+    dashboard gets the 403 page with the reason, bad input (an export's
+    period, say) the 400 page with it."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as e:
+            return render(request, "403.html", {"message": e.message}, status=403)
+        except ValidationFailed as e:
+            return render(request, "400.html", {"message": e.message}, status=400)
+
+    return login_required(wrapped)
 
 
 def _page(request, template: str, build) -> object:
     at = now()
-    try:
-        scope, period, error = _scope_and_period(request, at)
-    except PermissionDenied as e:
-        return render(request, "403.html", {"message": e.message}, status=403)
+    scope, period, error = _scope_and_period(request, at)
     context = {
         **build(scope, period, at),
         "scope": scope,
@@ -74,7 +96,7 @@ def _page(request, template: str, build) -> object:
     return render(request, template, context, status=400 if error else 200)
 
 
-@login_required
+@refusing
 def dashboard_page(request):
     return _page(
         request,
@@ -83,7 +105,7 @@ def dashboard_page(request):
     )
 
 
-@login_required
+@refusing
 def indicators_page(request):
     return _page(
         request,
@@ -125,13 +147,6 @@ class Indicators766View(APIView):
         period = _period(params, at)
         result = indicators_766(scope, period, at=at)
         return Response(result)
-
-
-def _own_period(request, at):
-    try:
-        return _period(request.GET, at), None
-    except DomainError as e:
-        return parse_period("month", at=at), e
 
 
 @login_required
@@ -193,21 +208,16 @@ def officer_page(request, username: str):
 # ---------------------------------------------------------------------------
 
 
-def _report(request, at):
-    scope, period, error = _scope_and_period(request, at)
+def _report(request, scope, period, at):
     by = request.GET.get("by", "agency")[:20]
-    if by not in GROUPS:
-        by = "agency"
-    return scope, period, error, periodic_report(scope, period, at=at, by=by)
+    return periodic_report(scope, period, at=at, by=by if by in GROUPS else "agency")
 
 
-@login_required
+@refusing
 def report_page(request):
     at = now()
-    try:
-        scope, period, error, report = _report(request, at)
-    except PermissionDenied as e:
-        return render(request, "403.html", {"message": e.message}, status=403)
+    scope, period, error = _scope_and_period(request, at)
+    report = _report(request, scope, period, at)
     context = {
         "r": report,
         "scope": scope,
@@ -226,21 +236,21 @@ def _scope_name(scope) -> str:
     return scope.centre.name if scope.centre else "Toàn phạm vi của người xem"
 
 
-@login_required
+@refusing
 def report_xlsx(request):
     at = now()
-    try:
-        scope, period, error, report = _report(request, at)
-    except PermissionDenied as e:
-        return render(request, "403.html", {"message": e.message}, status=403)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    scope, period = _scope(request), _period(request.GET, at)
+    report = _report(request, scope, period, at)
     wb = xlsx.periodic_workbook(report, scope_name=_scope_name(scope))
     return xlsx.response(wb, f"bao-cao-tthc-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
 
 
-def _register(request, at):
+def _register(request, at, *, strict: bool = False):
+    """The register asked for; ``strict`` (a file): a bad period is refused
+    rather than replaced by this month."""
     period, error = _own_period(request, at)
+    if error is not None and strict:
+        raise error
     try:
         centre = register_centre(request.user, request.GET.get("centre", "")[:20])
     except NotFound:
@@ -264,12 +274,9 @@ def register_page(request):
     return render(request, "reports/register.html", context, status=400 if error else 200)
 
 
-@login_required
+@refusing
 def register_xlsx(request):
-    at = now()
-    reg, error = _register(request, at)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    reg, _ = _register(request, now(), strict=True)
     p = reg["period"]
     return xlsx.response(
         xlsx.register_workbook(reg),
@@ -277,17 +284,14 @@ def register_xlsx(request):
     )
 
 
-@login_required
+@refusing
 def register_pdf(request):
     from django.template.loader import render_to_string
     from django.utils import translation
 
     from workflows.printing import pdf_bytes
 
-    at = now()
-    reg, error = _register(request, at)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    reg, _ = _register(request, now(), strict=True)
     with translation.override("vi"):
         html = render_to_string("reports/register_print.html", {"reg": reg, "pdf": True})
     r = HttpResponse(pdf_bytes(html), content_type="application/pdf")
@@ -325,10 +329,7 @@ TIME_LABELS = {
 }
 
 
-def _time(value):
-    from reports.xlsx import _excel_time
-
-    return _excel_time(value)
+_time = xlsx.excel_time
 
 
 #: table name → (title, headers, rows from the dashboard's data)
@@ -441,19 +442,14 @@ TABLES = {
 }
 
 
-@login_required
+@refusing
 def dashboard_export(request):
     """One dashboard table as .xlsx, with the page's scope and period."""
     at = now()
     name = request.GET.get("table", "")[:30]
     if name not in TABLES:
         return render(request, "400.html", {"message": "Không có bảng này."}, status=400)
-    try:
-        scope, period, error = _scope_and_period(request, at)
-    except PermissionDenied as e:
-        return render(request, "403.html", {"message": e.message}, status=403)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    scope, period = _scope(request), _period(request.GET, at)
     title, headers, rows = TABLES[name]
     data = dashboard(scope, period, at=at)
     subtitle = f"{_scope_name(scope)} — {period.label}"
@@ -463,15 +459,10 @@ def dashboard_export(request):
     )
 
 
-@login_required
+@refusing
 def indicators_export(request):
     at = now()
-    try:
-        scope, period, error = _scope_and_period(request, at)
-    except PermissionDenied as e:
-        return render(request, "403.html", {"message": e.message}, status=403)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    scope, period = _scope(request), _period(request.GET, at)
     r = indicators_766(scope, period, at=at)
     rows = []
     for i in r["indicators"]:
@@ -510,12 +501,10 @@ def indicators_export(request):
     return xlsx.response(wb, f"chi-so-766-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
 
 
-@login_required
+@refusing
 def officers_export(request):
     at = now()
-    period, error = _own_period(request, at)
-    if error:
-        return render(request, "400.html", {"message": error.message}, status=400)
+    period = _period(request.GET, at)
     try:
         officers = officers_in_view(request.user, centre_code=request.GET.get("centre", "")[:20])
     except NotFound:

@@ -121,13 +121,17 @@ REGISTER_COLUMNS = [
 ]
 
 
-def _excel_time(value):
-    """An ISO time from ``local()`` as a naive local datetime Excel can sort."""
+def excel_time(value):
+    """A moment (aware, or ISO text from ``local()``) as the naive local time
+    Excel sorts and shows."""
     import datetime as dt
+
+    from config.clock import LOCAL_TZ
 
     if not value:
         return None
-    return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 def register_workbook(reg: dict[str, Any]) -> Workbook:
@@ -155,7 +159,7 @@ def register_workbook(reg: dict[str, Any]) -> Workbook:
         for c, (key, _, _) in enumerate(REGISTER_COLUMNS, start=1):
             value = data[key]
             if key in ("received_at", "appointment", "returned_at"):
-                value = _excel_time(value)
+                value = excel_time(value)
             cell = ws.cell(row=row, column=c, value=value)
             _boxed(cell)
             cell.alignment = _WRAP

@@ -360,6 +360,12 @@ def current_task(dossier: Dossier) -> dict[str, Any] | None:
     }
 
 
+def officer_name(user) -> str:
+    """An account's officer name (its username without a profile); "" for none."""
+    shown = _user(user)
+    return shown["full_name"] if shown else ""
+
+
 def _user(user) -> dict[str, str] | None:
     if user is None:
         return None

@@ -193,6 +193,16 @@ def late_between(first: dt.date, last: dt.date, *, at: dt.datetime) -> Q:
     return Q(ended_at__gte=_day_start(first), ended_at__lt=end, timeliness="late") | overdue_at(end)
 
 
+def _days(field: str, first: dt.date | None, last: dt.date | None) -> Q:
+    """``field`` within the local days ``first``–``last`` (either may be open)."""
+    q = Q()
+    if first:
+        q &= Q(**{f"{field}__gte": _day_start(first)})
+    if last:
+        q &= Q(**{f"{field}__lt": _day_start(last + dt.timedelta(days=1))})
+    return q
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     from config.clock import LOCAL_TZ
 
@@ -269,14 +279,11 @@ def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossi
         qs = qs.filter(status=filters.status)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
-    if filters.received_from:
-        qs = qs.filter(received_at__gte=_day_start(filters.received_from))
-    if filters.received_to:
-        qs = qs.filter(received_at__lt=_day_start(filters.received_to + dt.timedelta(days=1)))
-    if filters.due_from:
-        qs = qs.filter(clock_due_at__gte=_day_start(filters.due_from))
-    if filters.due_to:
-        qs = qs.filter(clock_due_at__lt=_day_start(filters.due_to + dt.timedelta(days=1)))
+    qs = qs.filter(
+        _days("received_at", filters.received_from, filters.received_to),
+        _days("clock_due_at", filters.due_from, filters.due_to),
+        _days("ended_at", filters.ended_from, filters.ended_to),
+    )
     if filters.outcome:
         if filters.outcome not in OUTCOMES:
             raise ValidationFailed(
@@ -288,10 +295,6 @@ def _filtered(*, user, at: dt.datetime, filters: InboxFilters) -> QuerySet[Dossi
         qs = qs.filter(timeliness=filters.timeliness)
     if filters.verdict_766:
         qs = qs.filter(verdict_766=filters.verdict_766)
-    if filters.ended_from:
-        qs = qs.filter(ended_at__gte=_day_start(filters.ended_from))
-    if filters.ended_to:
-        qs = qs.filter(ended_at__lt=_day_start(filters.ended_to + dt.timedelta(days=1)))
     if filters.open_on:
         qs = qs.filter(open_at(day_end(filters.open_on, at=at)))
     if filters.overdue_on:

@@ -76,10 +76,11 @@ def save_dossier(dossier: Dossier) -> None:
     """
     dossier.mirror_clock()
     loaded = getattr(dossier, "_as_loaded", None)
+    outcome = None
     if dossier.ended_at is not None and (loaded is None or loaded["ended_at"] is None):
         from workflows.services.outcomes import record_outcome
 
-        record_outcome(dossier)
+        outcome = record_outcome(dossier)
     if dossier.pk is None or loaded is None:
         dossier.save()
     else:
@@ -88,7 +89,10 @@ def save_dossier(dossier: Dossier) -> None:
             dossier.save(update_fields=changed)
     from reports.counters import dossier_saved
 
-    dossier_saved(dossier, loaded)  # the per-day counts, in this transaction
+    # the per-day counts, in this transaction
+    dossier_saved(
+        dossier, loaded, supplement_requests=outcome.supplement_requests if outcome else None
+    )
     dossier._as_loaded = _columns(dossier)
 
 

@@ -93,7 +93,7 @@ def dossier_correct_end(*, actor, code: str, ended_at: dt.datetime, reason: str)
                 "Thời điểm mới trùng thời điểm đã ghi.", code="unchanged", field="ended_at"
             )
         score = Rating.objects.filter(dossier=dossier).values_list("score", flat=True).first()
-        twice = counters._requests(dossier.pk) >= 2
+        twice = counters.requests_of(dossier.pk) >= 2
 
         def rows(sign: int):
             out = [counters.ended_row(dossier, second_request=twice)]

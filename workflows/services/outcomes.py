@@ -73,8 +73,9 @@ def outcome_766(dossier: Dossier, *, calendar=None) -> Outcome766:
     return Outcome766(verdict, max(0, elapsed), appointment, requests, state.paused_seconds)
 
 
-def record_outcome(dossier: Dossier) -> None:
+def record_outcome(dossier: Dossier) -> Outcome766:
     """Write the 766 reading on a dossier whose processing has just ended."""
     outcome = outcome_766(dossier)
     dossier.verdict_766 = outcome.verdict
     dossier.elapsed_766_seconds = outcome.elapsed_seconds
+    return outcome

@@ -148,8 +148,8 @@ def inbox_export(request):
                 task.get("step", ""),
                 (task.get("unit") or {}).get("name", ""),
                 assignee.get("full_name") or assignee.get("username") or "",
-                _excel(task.get("handed_at")),
-                _excel(left["due_at"]),
+                xlsx.excel_time(task.get("handed_at")),
+                xlsx.excel_time(left["due_at"]),
                 round(left["seconds"] / 3600, 2) if left["seconds"] is not None else None,
                 row["status_label"],
             ]
@@ -175,16 +175,6 @@ def inbox_export(request):
         rows,
     )
     return xlsx.response(wb, f"ho-so-{filters.tab}-{at.astimezone(LOCAL_TZ):%Y%m%d-%H%M}.xlsx")
-
-
-def _excel(value):
-    """An ISO time as a naive local datetime (what Excel sorts and shows)."""
-    import datetime as dt
-
-    if not value:
-        return None
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 @login_required
